@@ -1,0 +1,300 @@
+/** The TFLite engine: a model + interpreter (+ optional delegate) behind the Engine interface. */
+import { readFile, stat } from 'node:fs/promises';
+import koffi from 'koffi';
+import { InferenceError, InputShapeError, ModelLoadError, errorMessage } from '../errors.js';
+import { dequantize, type DType, type Engine, type EngineKind, type TensorData, type TensorInfo } from './engine.js';
+import { loadTflite, type NativePointer, type TfliteApi } from './tflite-library.js';
+import { checkModelBytes } from './tflite-model-file.js';
+
+/** A native TfLiteDelegate the engine installs and then owns (freed after the interpreter). */
+export interface NativeDelegate {
+  readonly pointer: NativePointer;
+  dispose(): void;
+}
+
+export interface TfliteOpenOptions {
+  threads?: number;
+  delegate?: NativeDelegate;
+  /** Which engine the caller reports this as; 'edgetpu' when `delegate` is the Edge TPU. */
+  kind?: EngineKind;
+  libraryPath?: string;
+  /** Shown in errors instead of the path (e.g. a model id). */
+  source?: string;
+}
+
+const TFLITE_TYPES: Record<number, DType> = {
+  1: 'float32',
+  2: 'int32',
+  3: 'uint8',
+  4: 'int64',
+  5: 'string',
+  6: 'bool',
+  7: 'int16',
+  9: 'int8',
+  10: 'float16',
+  11: 'float64',
+};
+
+const EDGETPU_OP = 'edgetpu-custom-op';
+
+export class TfliteEngine implements Engine {
+  readonly kind: EngineKind;
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  private readonly inputTensors: NativePointer[];
+  private readonly outputTensors: NativePointer[];
+  private readonly inputViews: TensorData[];
+  private readonly outputViews: TensorData[];
+  private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private disposed = false;
+  private disposeWhenIdle = false;
+
+  private constructor(
+    private readonly api: TfliteApi,
+    private readonly native: NativeState,
+    kind: EngineKind,
+  ) {
+    this.kind = kind;
+    const { interpreter } = native;
+    this.inputTensors = range(api.inputCount(interpreter)).map((i) => api.inputTensor(interpreter, i));
+    this.outputTensors = range(api.outputCount(interpreter)).map((i) => api.outputTensor(interpreter, i));
+    this.inputs = this.inputTensors.map((t, i) => tensorInfo(api, t, i));
+    this.outputs = this.outputTensors.map((t, i) => tensorInfo(api, t, i));
+    this.inputViews = this.inputTensors.map((t, i) => tensorView(api, t, this.inputs[i]!));
+    this.outputViews = this.outputTensors.map((t, i) => tensorView(api, t, this.outputs[i]!));
+  }
+
+  static async fromFile(modelPath: string, options: TfliteOpenOptions = {}): Promise<TfliteEngine> {
+    let bytes: Buffer;
+    try {
+      const info = await stat(modelPath);
+      if (info.isDirectory()) throw new ModelLoadError(`model "${modelPath}" is a directory, not a .tflite file`, modelPath);
+      bytes = await readFile(modelPath);
+    } catch (err) {
+      if (err instanceof ModelLoadError) throw err;
+      throw new ModelLoadError(`cannot read model "${modelPath}": ${errorMessage(err)}`, modelPath);
+    }
+    return TfliteEngine.fromBytes(bytes, { source: modelPath, ...options });
+  }
+
+  /**
+   * Copies `bytes` into native memory that lives as long as the engine (TFLite does not copy the model).
+   * The engine owns `options.delegate` from this call on: it is freed on failure or on dispose.
+   */
+  static fromBytes(bytes: Uint8Array, options: TfliteOpenOptions = {}): TfliteEngine {
+    const source = options.source ?? '<bytes>';
+    let native: NativeState | undefined;
+    try {
+      checkModelBytes(bytes, source);
+      const api = loadTflite(options.libraryPath);
+      native = new NativeState(api, options.delegate);
+      native.create(bytes, source, options.threads ?? 1);
+      return new TfliteEngine(api, native, options.kind ?? (options.delegate ? 'edgetpu' : 'cpu'));
+    } catch (err) {
+      if (native) native.free();
+      else options.delegate?.dispose();
+      throw err;
+    }
+  }
+
+  inputView(index: number): TensorData {
+    return this.at(this.inputViews, index, 'input');
+  }
+
+  outputView(index: number): TensorData {
+    return this.at(this.outputViews, index, 'output');
+  }
+
+  outputFloat(index: number): Float32Array {
+    return dequantize(this.outputView(index), this.outputs[index]!.quantization);
+  }
+
+  setInput(index: number, data: ArrayBufferView): void {
+    const view = this.inputView(index);
+    const info = this.inputs[index]!;
+    if (data.byteLength !== info.byteSize) {
+      throw new InputShapeError(
+        `input ${index} ("${info.name}") takes ${info.byteSize} bytes (${info.dtype} [${info.shape.join(',')}]); ` +
+          `got ${data.byteLength} bytes`,
+      );
+    }
+    new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    );
+  }
+
+  /** Runs on a koffi worker thread; calls are queued so one interpreter never runs twice at once. */
+  invoke(): Promise<void> {
+    if (this.disposed || this.disposeWhenIdle) {
+      return Promise.reject(new InferenceError('invoke on a disposed engine'));
+    }
+    this.pending++;
+    const run = this.queue.then(() => this.invokeNow()).finally(() => {
+      this.pending--;
+      if (this.pending === 0 && this.disposeWhenIdle) this.dispose();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private invokeNow(): Promise<void> {
+    this.native.errors.length = 0;
+    return new Promise<void>((resolve, reject) => {
+      this.api.invokeAsync(this.native.interpreter, (err, status) => {
+        const reasons = this.native.errors.splice(0);
+        if (err) reject(new InferenceError(`invoke failed: ${errorMessage(err)}`, reasons));
+        else if (status !== 0) reject(new InferenceError(`invoke failed: ${reasons.join('; ') || `status ${status}`}`, reasons));
+        else resolve();
+      });
+    });
+  }
+
+  /** Frees interpreter, delegate, options, model and model bytes, in that order, after queued invokes finish. */
+  dispose(): void {
+    if (this.disposed) return;
+    if (this.pending > 0) {
+      this.disposeWhenIdle = true;
+      return;
+    }
+    this.disposed = true;
+    this.native.free();
+  }
+
+  private at(views: TensorData[], index: number, what: string): TensorData {
+    if (this.disposed) throw new InferenceError(`${what} ${index} read after dispose`);
+    const view = views[index];
+    if (!view) throw new InputShapeError(`the model has no ${what} ${index} (it has ${views.length})`);
+    return view;
+  }
+}
+
+/** Owns every native allocation of one engine, so a half-built engine frees exactly what it made. */
+class NativeState {
+  modelBytes: NativePointer | null = null;
+  model: NativePointer | null = null;
+  options: NativePointer | null = null;
+  interpreter!: NativePointer;
+  private interp: NativePointer | null = null;
+  private reporter: bigint | null = null;
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly api: TfliteApi,
+    private delegate: NativeDelegate | undefined,
+  ) {}
+
+  create(bytes: Uint8Array, source: string, threads: number): void {
+    const { api } = this;
+    this.modelBytes = koffi.alloc('uint8_t', bytes.byteLength);
+    new Uint8Array(koffi.view(this.modelBytes, bytes.byteLength)).set(bytes);
+    this.reporter = koffi.register((_user: unknown, format: string, args: unknown) => {
+      this.errors.push(api.formatVaList(format, args).trim());
+    }, api.reporterType);
+
+    this.model = api.modelCreate(this.modelBytes, bytes.byteLength);
+    if (!this.model) {
+      throw new ModelLoadError(
+        `TensorFlow Lite rejected model "${source}": not a valid TFLite flatbuffer (TfLiteModelCreate failed)`,
+        source,
+      );
+    }
+    this.options = api.optionsCreate();
+    api.optionsSetNumThreads(this.options, threads);
+    api.optionsSetErrorReporter(this.options, this.reporter, null);
+    if (this.delegate) api.optionsAddDelegate(this.options, this.delegate.pointer);
+
+    this.interp = api.interpreterCreate(this.model, this.options);
+    if (!this.interp) {
+      throw new ModelLoadError(
+        `TensorFlow Lite cannot create an interpreter for "${source}": ${this.reasons()}`,
+        source,
+        [...this.errors],
+      );
+    }
+    this.interpreter = this.interp;
+    if (api.allocateTensors(this.interp) !== 0) {
+      const reasons = [...this.errors];
+      if (reasons.some((r) => r.includes(EDGETPU_OP))) {
+        throw new ModelLoadError(
+          this.delegate
+            ? `"${source}" is compiled for the Edge TPU but the Edge TPU delegate did not take its ` +
+                `${EDGETPU_OP} node(s): ${this.reasons()}`
+            : `"${source}" is compiled for the Edge TPU (it holds ${EDGETPU_OP}) and cannot run on the CPU; ` +
+                `use its CPU twin (the same name without _edgetpu) or --engine edgetpu on a machine with an Edge TPU`,
+          source,
+          reasons,
+        );
+      }
+      throw new ModelLoadError(`TensorFlow Lite cannot prepare "${source}": ${this.reasons()}`, source, reasons);
+    }
+    this.errors.length = 0;
+  }
+
+  /** The reporter's lines, deduplicated (TFLite repeats one complaint per tensor). */
+  private reasons(): string {
+    const unique = [...new Set(this.errors)];
+    if (unique.length === 0) return 'no reason given by the library';
+    const shown = unique.slice(0, 4).join('; ');
+    return unique.length > 4 ? `${shown}; (${unique.length - 4} more)` : shown;
+  }
+
+  free(): void {
+    const { api } = this;
+    if (this.interp) api.interpreterDelete(this.interp);
+    this.interp = null;
+    this.delegate?.dispose();
+    this.delegate = undefined;
+    if (this.options) api.optionsDelete(this.options);
+    this.options = null;
+    if (this.model) api.modelDelete(this.model);
+    this.model = null;
+    if (this.modelBytes) koffi.free(this.modelBytes);
+    this.modelBytes = null;
+    if (this.reporter !== null) koffi.unregister(this.reporter);
+    this.reporter = null;
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function tensorInfo(api: TfliteApi, tensor: NativePointer, index: number): TensorInfo {
+  const shape = range(api.tensorNumDims(tensor)).map((d) => api.tensorDim(tensor, d));
+  const q = api.tensorQuantization(tensor);
+  const info: TensorInfo = {
+    index,
+    name: api.tensorName(tensor),
+    dtype: TFLITE_TYPES[api.tensorType(tensor)] ?? 'unknown',
+    shape,
+    byteSize: api.tensorByteSize(tensor),
+    quantization: { scale: q.scale, zeroPoint: q.zero_point },
+  };
+  if (shape.length === 4) info.layout = 'NHWC';
+  return info;
+}
+
+function tensorView(api: TfliteApi, tensor: NativePointer, info: TensorInfo): TensorData {
+  const data = api.tensorData(tensor);
+  if (!data || info.byteSize === 0) return new Uint8Array(0);
+  const buf = koffi.view(data, info.byteSize);
+  switch (info.dtype) {
+    case 'float32':
+      return new Float32Array(buf);
+    case 'float64':
+      return new Float64Array(buf);
+    case 'int8':
+      return new Int8Array(buf);
+    case 'int16':
+      return new Int16Array(buf);
+    case 'int32':
+      return new Int32Array(buf);
+    case 'int64':
+      return new BigInt64Array(buf);
+    case 'float16':
+      return new Uint16Array(buf);
+    default:
+      return new Uint8Array(buf);
+  }
+}

@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { ImageDecodeError, errorMessage } from '../errors.js';
+import { decodeBmp } from './bmp.js';
+import { describeFirstBytes, sniffImageFormat, type ImageFormat } from './format.js';
+import type { RawImage } from './types.js';
+
+/**
+ * Options for every sharp pipeline on untrusted input. failOn 'error' still rejects truncated or corrupt data but
+ * accepts the harmless libjpeg warnings ("extraneous bytes before marker") that many cameras produce.
+ */
+export const SHARP_INPUT_OPTIONS = { autoOrient: true, failOn: 'error' } as const;
+
+/** Checks the magic bytes; throws ImageDecodeError for empty or unrecognised input. */
+export function requireImageFormat(input: Uint8Array, source: string): ImageFormat {
+  if (input.length === 0) throw new ImageDecodeError(`cannot decode image "${source}": empty input (0 bytes)`, source);
+  const format = sniffImageFormat(input);
+  if (format === undefined) {
+    throw new ImageDecodeError(
+      `cannot decode image "${source}": not a JPEG, PNG, WebP, GIF, TIFF or BMP image (first bytes: ${describeFirstBytes(input)})`,
+      source,
+    );
+  }
+  return format;
+}
+
+export function sharpDecodeError(err: unknown, format: ImageFormat, source: string): ImageDecodeError {
+  if (err instanceof ImageDecodeError) return err;
+  const reason = errorMessage(err).trim().split('\n')[0];
+  return new ImageDecodeError(`cannot decode image "${source}" as ${format.toUpperCase()}: ${reason}`, source);
+}
+
+/** Decodes JPEG, PNG, WebP, GIF (first frame), TIFF (first page) or BMP to 8-bit RGB, applying EXIF orientation. */
+export async function decodeImage(input: Buffer, source: string): Promise<RawImage> {
+  const format = requireImageFormat(input, source);
+  if (format === 'bmp') return decodeBmp(input, source);
+  try {
+    const { data, info } = await sharp(input, SHARP_INPUT_OPTIONS)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
+    return { data, width: info.width, height: info.height, channels: 3 };
+  } catch (err) {
+    throw sharpDecodeError(err, format, source);
+  }
+}
+
+export async function readImageFile(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file'
+      : code === 'EISDIR' ? 'is a directory, not a file'
+      : code === 'EACCES' ? 'permission denied'
+      : errorMessage(err);
+    throw new ImageDecodeError(`cannot read image "${path}": ${reason}`, path);
+  }
+}
+
+export async function decodeImageFile(path: string): Promise<RawImage> {
+  return decodeImage(await readImageFile(path), path);
+}

@@ -1,0 +1,170 @@
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TfliteEngine } from '../../src/delegates/tflite-engine.js';
+import { loadTflite, tfliteLibraryCandidates } from '../../src/delegates/tflite-library.js';
+import { InputShapeError, LibraryLoadError, ModelLoadError } from '../../src/errors.js';
+import { sharedModel } from '../helpers/paths.js';
+
+const V1 = sharedModel('mobilenet_v1_0.25_128_quant.tflite');
+
+function argmax(a: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
+  return best;
+}
+
+describe('TFLite library', () => {
+  it('loads the bundled TFLite 2.9 C library', () => {
+    expect(loadTflite().version()).toBe('2.9.0');
+  });
+
+  it('lists every path it tried when none loads', () => {
+    expect(() => loadTflite('/nonexistent/libtensorflowlite_c.so')).not.toThrow(); // falls through to the bundled one
+    const candidates = tfliteLibraryCandidates('/nonexistent/lib.so');
+    expect(candidates[0]).toBe('/nonexistent/lib.so');
+    expect(candidates.some((c) => c.includes('tfjs-tflite-node/cc_deps/linux_'))).toBe(true);
+    const err = new LibraryLoadError('x', candidates);
+    expect(err.tried).toEqual(candidates);
+  });
+});
+
+describe('TfliteEngine', () => {
+  it('reports tensor metadata of a quantized classifier', async () => {
+    const engine = await TfliteEngine.fromFile(V1);
+    expect(engine.kind).toBe('cpu');
+    expect(engine.inputs).toEqual([
+      expect.objectContaining({ dtype: 'uint8', shape: [1, 128, 128, 3], byteSize: 49152, layout: 'NHWC' }),
+    ]);
+    expect(engine.inputs[0]!.quantization).toEqual({ scale: 0.0078125, zeroPoint: 128 });
+    expect(engine.outputs[0]).toMatchObject({ dtype: 'uint8', shape: [1, 1001] });
+    expect(engine.outputs[0]!.quantization.scale).toBeCloseTo(1 / 256, 8);
+    engine.dispose();
+  });
+
+  it('writes inputs in place and reads outputs without copying', async () => {
+    const engine = await TfliteEngine.fromFile(V1);
+    const input = engine.inputView(0);
+    input.fill(128);
+    await engine.invoke();
+    const first = Array.from(engine.outputView(0));
+    engine.inputView(0).fill(0);
+    await engine.invoke();
+    const second = Array.from(engine.outputView(0));
+    expect(first).not.toEqual(second);
+    engine.setInput(0, new Uint8Array(49152).fill(128));
+    await engine.invoke();
+    expect(Array.from(engine.outputView(0))).toEqual(first);
+    const probs = engine.outputFloat(0);
+    expect(Math.min(...probs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...probs)).toBeLessThanOrEqual(1);
+    expect(probs[argmax(first)]).toBeCloseTo(first[argmax(first)]! / 256, 6);
+    expect(argmax(probs)).toBe(argmax(first));
+    engine.dispose();
+  });
+
+  it('does not block the event loop while invoking', async () => {
+    const engine = await TfliteEngine.fromFile(sharedModel('mobilenet_v2_1.0_224_quant.tflite'));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) await engine.invoke();
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    // A blocked loop would let at most one tick through per invoke.
+    expect(ticks).toBeGreaterThan(Math.min(20, elapsed / 10));
+    engine.dispose();
+  });
+
+  it('serialises concurrent invokes on one interpreter', async () => {
+    const engine = await TfliteEngine.fromFile(V1);
+    engine.inputView(0).fill(77);
+    await engine.invoke();
+    const reference = Array.from(engine.outputView(0));
+    await Promise.all(Array.from({ length: 8 }, () => engine.invoke()));
+    expect(Array.from(engine.outputView(0))).toEqual(reference);
+    engine.dispose();
+  });
+
+  it('loads from bytes the same as from a file', async () => {
+    const bytes = readFileSync(V1);
+    const a = TfliteEngine.fromBytes(bytes, { source: 'v1-bytes' });
+    const b = await TfliteEngine.fromFile(V1);
+    a.inputView(0).fill(33);
+    b.inputView(0).fill(33);
+    bytes.fill(0); // the engine owns a native copy: the caller's buffer may be reused
+    await a.invoke();
+    await b.invoke();
+    expect(Array.from(a.outputView(0))).toEqual(Array.from(b.outputView(0)));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('refuses an input of the wrong size, naming the tensor and both sizes', async () => {
+    const engine = await TfliteEngine.fromFile(V1);
+    expect(() => engine.setInput(0, new Uint8Array(224 * 224 * 3))).toThrow(InputShapeError);
+    expect(() => engine.setInput(0, new Uint8Array(10))).toThrow(/input 0 \("input"\) takes 49152 bytes.*got 10 bytes/);
+    expect(() => engine.inputView(3)).toThrow(/no input 3 \(it has 1\)/);
+    engine.dispose();
+  });
+
+  it('is unusable after dispose and dispose is idempotent', async () => {
+    const engine = await TfliteEngine.fromFile(V1);
+    engine.dispose();
+    engine.dispose();
+    await expect(engine.invoke()).rejects.toThrow(/disposed/);
+    expect(() => engine.outputView(0)).toThrow(/after dispose/);
+  });
+
+  it('defers dispose until an in-flight invoke finishes', async () => {
+    const engine = await TfliteEngine.fromFile(sharedModel('mobilenet_v2_1.0_224_quant.tflite'));
+    const running = engine.invoke();
+    engine.dispose();
+    await running;
+    await expect(engine.invoke()).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('TfliteEngine refuses bad models with the library\'s reason', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edgerun-bad-'));
+  const write = (name: string, data: Uint8Array | string): string => {
+    const p = path.join(dir, name);
+    writeFileSync(p, data);
+    return p;
+  };
+
+  it.each([
+    ['an empty file', () => write('empty.tflite', ''), /empty/],
+    ['garbage bytes', () => write('garbage.tflite', Buffer.from('this is not a model at all, just text....')), /TFL3|identifier|not a TFLite/i],
+    ['a truncated model', () => write('trunc.tflite', readFileSync(V1).subarray(0, 4000)), /truncat|out of range|invalid|rejected/i],
+    ['a directory', () => dir, /directory/],
+    ['a missing file', () => path.join(dir, 'missing.tflite'), /cannot read model.*ENOENT/],
+    ['a JPEG', () => sharedModel('../media/parrot.jpg'), /JPEG|TFL3|identifier/i],
+  ])('%s', async (_what, makePath, message) => {
+    const err = await TfliteEngine.fromFile(makePath()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('an unresolvable custom op names the op', async () => {
+    const err = await TfliteEngine.fromFile(sharedModel('invalid_model_invoking_error.tflite')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect((err as Error).message).toMatch(/unresolved custom op: fake-op-double/);
+  });
+
+  it('a tflite-micro model quotes TFLite\'s refusal', async () => {
+    const err = await TfliteEngine.fromFile(sharedModel('person_detect.tflite')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect((err as Error).message).toMatch(/quantized_dimension must be in range \[0, 1\)\. Was 3\./);
+    expect((err as ModelLoadError).reasons.length).toBeGreaterThan(0);
+  });
+
+  it('an Edge TPU model on the CPU says to use the CPU twin', async () => {
+    const err = await TfliteEngine.fromFile(sharedModel('mobilenet_v1_0.25_128_quant_edgetpu.tflite')).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect((err as Error).message).toMatch(/compiled for the Edge TPU.*cannot run on the CPU.*CPU twin/);
+  });
+});
