@@ -1,0 +1,156 @@
+/**
+ * Engine selection: `auto | edgetpu | cpu`. Picks the model file (an Edge TPU model or its CPU twin) and the engine
+ * that can run it, and says why, so callers can log and report the decision.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { EdgeTpuError, ModelLoadError, UsageError, errorMessage } from '../errors.js';
+import type { Engine } from './engine.js';
+import { parseDeviceSpec, resolveDevice } from './edgetpu-device.js';
+import { loadEdgeTpu, type EdgeTpuLibrary } from './edgetpu-library.js';
+import { probeEdgeTpu, type EdgeTpuProbeResult } from './edgetpu-probe.js';
+import { TfliteEngine } from './tflite-engine.js';
+import { readModelFile, type ModelFileInfo } from './tflite-model-file.js';
+
+export type EngineChoice = 'auto' | 'edgetpu' | 'cpu';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'edgetpu', 'cpu'];
+
+export interface OpenEngineOptions {
+  engine?: EngineChoice;
+  /** pycoral device string: '', usb, usb:N, pci, pci:N, :N */
+  device?: string;
+  threads?: number;
+  tflitePath?: string;
+  edgetpuPath?: string;
+  /** An earlier probe result (the daemon probes once at start); probed here when absent and a TPU may be used. */
+  probe?: EdgeTpuProbeResult;
+}
+
+export interface OpenedEngine {
+  engine: Engine;
+  /** The file actually loaded (may be the twin of the one asked for). */
+  modelPath: string;
+  modelBytes: Uint8Array;
+  fileInfo: ModelFileInfo;
+  /** One sentence: why this engine and file. */
+  reason: string;
+}
+
+const EDGETPU_SUFFIX = '_edgetpu.tflite';
+
+/** `X_edgetpu.tflite` ↔ `X.tflite`. */
+export function twinPaths(modelPath: string): { cpu: string; edgetpu: string } {
+  if (modelPath.endsWith(EDGETPU_SUFFIX)) {
+    return { cpu: modelPath.slice(0, -EDGETPU_SUFFIX.length) + '.tflite', edgetpu: modelPath };
+  }
+  return { cpu: modelPath, edgetpu: modelPath.replace(/\.tflite$/, '') + EDGETPU_SUFFIX };
+}
+
+export async function openEngine(modelPath: string, options: OpenEngineOptions = {}): Promise<OpenedEngine> {
+  const choice = options.engine ?? 'auto';
+  if (!ENGINE_CHOICES.includes(choice)) {
+    throw new UsageError(`unknown engine "${String(choice)}"; expected one of ${ENGINE_CHOICES.join(', ')}`);
+  }
+  const deviceSpec = parseDeviceSpec(options.device ?? '');
+  const asked = await readModel(modelPath);
+  const askedIsTpu = asked.info.edgetpu.customOps > 0;
+  const twins = twinPaths(modelPath);
+  const tpuCandidate = askedIsTpu ? modelPath : existsSync(twins.edgetpu) ? twins.edgetpu : undefined;
+
+  if (choice !== 'cpu' && tpuCandidate) {
+    const probe = options.probe ?? (await probeEdgeTpu({ libraryPath: options.edgetpuPath }));
+    const tpuProblem = !probe.available
+      ? `libedgetpu is not available (${probe.reason ?? 'not found'})`
+      : probe.devices.length === 0
+        ? `libedgetpu ${probe.version ?? ''} lists no Edge TPU`
+        : undefined;
+    if (!tpuProblem) {
+      const lib = loadEdgeTpu(options.edgetpuPath);
+      if (!lib.available) throw new EdgeTpuError(`libedgetpu passed the probe but failed to load: ${lib.reason}`);
+      const model = tpuCandidate === modelPath ? asked : await readModel(tpuCandidate);
+      try {
+        return openOnTpu(lib, model, deviceSpec.text, options, choice);
+      } catch (err) {
+        if (choice === 'edgetpu') throw err;
+        return openOnCpu(asked, askedIsTpu, twins.cpu, options, `CPU: the Edge TPU failed (${errorMessage(err)})`);
+      }
+    }
+    if (choice === 'edgetpu') {
+      throw new EdgeTpuError(`--engine edgetpu was asked for, but ${tpuProblem}`);
+    }
+    return openOnCpu(asked, askedIsTpu, twins.cpu, options, `CPU: ${tpuProblem}`);
+  }
+  if (choice === 'edgetpu') {
+    throw new EdgeTpuError(
+      `--engine edgetpu needs an Edge TPU-compiled model: "${modelPath}" has no edgetpu-custom-op and no ` +
+        `_edgetpu twin at "${twins.edgetpu}"`,
+    );
+  }
+  const why = choice === 'cpu' ? 'CPU: asked for' : 'CPU: the model has no Edge TPU build';
+  return openOnCpu(asked, askedIsTpu, twins.cpu, options, why);
+}
+
+interface ReadModel {
+  path: string;
+  bytes: Uint8Array;
+  info: ModelFileInfo;
+}
+
+async function readModel(modelPath: string): Promise<ReadModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(modelPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === 'EISDIR' ? 'is a directory, not a .tflite file' : errorMessage(err);
+    throw new ModelLoadError(`cannot read model "${modelPath}": ${what}`, modelPath);
+  }
+  return { path: modelPath, bytes, info: readModelFile(bytes, { source: modelPath }) };
+}
+
+async function openOnCpu(
+  asked: ReadModel,
+  askedIsTpu: boolean,
+  cpuTwin: string,
+  options: OpenEngineOptions,
+  reason: string,
+): Promise<OpenedEngine> {
+  let model = asked;
+  if (askedIsTpu) {
+    if (!existsSync(cpuTwin) || cpuTwin === asked.path) {
+      throw new ModelLoadError(
+        `"${asked.path}" is compiled for the Edge TPU only and cannot run on the CPU, and it has no CPU twin ` +
+          `(looked for "${cpuTwin}"); ${reason.replace(/^CPU: /, '')}`,
+        asked.path,
+      );
+    }
+    model = await readModel(cpuTwin);
+    reason = `${reason}; using the CPU twin ${cpuTwin}`;
+  }
+  const engine = TfliteEngine.fromBytes(model.bytes, {
+    source: model.path,
+    threads: options.threads,
+    libraryPath: options.tflitePath,
+  });
+  return { engine, modelPath: model.path, modelBytes: model.bytes, fileInfo: model.info, reason };
+}
+
+function openOnTpu(
+  lib: EdgeTpuLibrary,
+  model: ReadModel,
+  deviceText: string,
+  options: OpenEngineOptions,
+  choice: EngineChoice,
+): OpenedEngine {
+  const device = resolveDevice(deviceText, lib.listDevices(), { libraryVersion: lib.version() });
+  const delegate = lib.createDelegate(device);
+  const engine = TfliteEngine.fromBytes(model.bytes, {
+    source: model.path,
+    threads: options.threads,
+    libraryPath: options.tflitePath,
+    delegate,
+    kind: 'edgetpu',
+  });
+  const reason = `Edge TPU ${device.type}:${device.typeIndex} (${device.path})${choice === 'auto' ? ', found by auto' : ''}`;
+  return { engine, modelPath: model.path, modelBytes: model.bytes, fileInfo: model.info, reason };
+}
