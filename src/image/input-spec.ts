@@ -30,7 +30,8 @@ export function inputGeometry(spec: InputSpec): InputGeometry {
   const [n, d1, d2, d3] = shape as [number, number, number, number];
   const layout = spec.layout ?? (d3 !== 1 && d3 !== 3 && (d1 === 1 || d1 === 3) ? 'NCHW' : 'NHWC');
   const [height, width, channels] = layout === 'NHWC' ? [d1, d2, d3] : [d2, d3, d1];
-  if (n !== 1) throw new InputShapeError(`image input shape ${shapeText(shape)} has batch ${n}, only 1 is supported`);
+  // -1 is a dynamic batch dimension (common in ONNX exports); one image fills it.
+  if (n !== 1 && n !== -1) throw new InputShapeError(`image input shape ${shapeText(shape)} has batch ${n}, only 1 is supported`);
   if (channels !== 1 && channels !== 3) {
     throw new InputShapeError(`image input shape ${shapeText(shape)} (${layout}) has ${channels} channels, expected 1 or 3`);
   }

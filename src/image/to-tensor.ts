@@ -54,20 +54,32 @@ export function toTensor(
   const { padX, padY } = plan.transform;
   const Ctor = lut.constructor as new (n: number) => ImageTensor;
   const out = new Ctor(W * H * C);
-  if (rw !== W || rh !== H) fillPadding(out, plan, geom, lut, padValue);
+  const padded = rw !== W || rh !== H;
 
   const shift = C === 3 && layout === 'NHWC' ? byteShift(lut) : -1;
   if (shift >= 0) {
-    // The common quantized case: the tensor bytes are the pixel bytes (int8: with the top bit flipped, = p - 128).
+    // The common quantized case: tensor bytes are pixel bytes, for int8 with the top bit flipped (= p - 128).
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    for (let y = 0; y < rh; y++) {
-      const d = ((y + padY) * W + padX) * 3;
-      bytes.set(rgb.subarray(y * rw * 3, (y + 1) * rw * 3), d);
-      if (shift) for (let i = d; i < d + rw * 3; i++) bytes[i] = (bytes[i] as number) ^ 0x80;
+    const rowBytes = W * 3;
+    if (padded) {
+      const pad = Math.min(255, Math.max(0, Math.round(padValue)));
+      bytes.fill(pad, 0, padY * rowBytes);
+      bytes.fill(pad, (padY + rh) * rowBytes);
+      for (let y = padY; y < padY + rh; y++) {
+        bytes.fill(pad, y * rowBytes, (y * W + padX) * 3);
+        bytes.fill(pad, (y * W + padX + rw) * 3, (y + 1) * rowBytes);
+      }
+    }
+    for (let y = 0; y < rh; y++) bytes.set(rgb.subarray(y * rw * 3, (y + 1) * rw * 3), ((y + padY) * W + padX) * 3);
+    if (shift) {
+      const words = new Uint32Array(out.buffer, out.byteOffset, out.byteLength >>> 2);
+      for (let i = 0; i < words.length; i++) words[i] = (words[i] as number) ^ 0x80808080;
+      for (let i = words.length * 4; i < bytes.length; i++) bytes[i] = (bytes[i] as number) ^ 0x80;
     }
     return out;
   }
 
+  if (padded) fillPadding(out, plan, geom, lut, padValue);
   // Channel c of a pixel is at +c for NHWC (interleaved) and +c * plane for NCHW (stacked planes).
   const px = layout === 'NHWC' ? C : 1;
   const planeStep = layout === 'NHWC' ? 1 : W * H;

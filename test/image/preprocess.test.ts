@@ -66,6 +66,25 @@ describe('preprocessImage: exact small cases', () => {
     expect(transform).toMatchObject({ scaleX: 1, scaleY: 1, padX: 0, padY: 1 });
   });
 
+  it('letterbox a 2x4 image into 4x4: columns 1-2 hold the pixels (int8 bytes and float NCHW)', async () => {
+    const pixels = Array.from({ length: 2 * 4 * 3 }, (_, i) => 255 - i * 7);
+    const img = raw(2, 4, pixels);
+    const i8: InputSpec = { shape: [1, 4, 4, 3], dtype: 'int8', quantization: { scale: 1 / 255, zeroPoint: -128 } };
+    const a = await preprocessImage(img, i8, { resize: 'letterbox', padValue: 20 });
+    expect(a.transform).toMatchObject({ padX: 1, padY: 0, scaleX: 1, scaleY: 1 });
+    const f32: InputSpec = { shape: [1, 3, 4, 4], dtype: 'float32', quantization: { scale: 0, zeroPoint: 0 }, normalize: { mean: [0], std: [1] } };
+    const b = await preprocessImage(img, f32, { resize: 'letterbox', padValue: 20 });
+    for (let y = 0; y < 4; y++) {
+      for (let x = 0; x < 4; x++) {
+        for (let c = 0; c < 3; c++) {
+          const p = x === 1 || x === 2 ? pixels[(y * 2 + x - 1) * 3 + c]! : 20;
+          expect(a.tensor[(y * 4 + x) * 3 + c]).toBe(p - 128);
+          expect(b.tensor[c * 16 + y * 4 + x]).toBe(p);
+        }
+      }
+    }
+  });
+
   it('letterbox padValue 0 in float [-1, 1]', async () => {
     const spec: InputSpec = { shape: [1, 4, 4, 3], dtype: 'float32', quantization: { scale: 0, zeroPoint: 0 }, normalize: 'signed' };
     const { tensor } = await preprocessImage(raw(4, 2, Array(24).fill(255)), spec, { resize: 'letterbox', padValue: 0 });
@@ -246,8 +265,9 @@ describe('input spec errors', () => {
     expect(err).toBeInstanceOf(InputShapeError);
     expect((err as Error).message).toMatch(/\[1, 224, 224, 4\] \(NHWC\) has 4 channels/);
   });
-  it('batch other than 1', async () => {
+  it('batch other than 1 (a dynamic -1 batch is fine)', async () => {
     expect(await bad({ ...MOBILENET_U8, shape: [2, 224, 224, 3] })).toBeInstanceOf(InputShapeError);
+    expect(inputGeometry({ ...MOBILENET_U8, shape: [-1, 3, 224, 224] })).toEqual({ width: 224, height: 224, channels: 3, layout: 'NCHW' });
   });
   it('unsupported dtype from an engine tensor', () => {
     const t = { shape: [1, 224, 224, 3], dtype: 'float16', quantization: { scale: 0, zeroPoint: 0 } };
