@@ -51,7 +51,7 @@ export function identifySsdOutputs(outputs: readonly OutputTensor[]): SsdOutputs
   const fail = (why: string): never => {
     throw new OutputLayoutError(`SSD: ${why}; expected boxes [1,N,4], classes [1,N], scores [1,N], count [1], got ${describeTensors(outputs)}`);
   };
-  if (outputs.length !== 4) fail(`expected 4 outputs, got ${outputs.length}`);
+  if (outputs.length !== 4) return fail(`expected 4 outputs, got ${outputs.length}`);
   const single = outputs.filter((t) => elementCount(t.shape) === 1);
   const count = single.find((t) => t.shape.length <= 1) ?? single[0] ?? fail('no count output');
   const boxes =
@@ -61,9 +61,9 @@ export function identifySsdOutputs(outputs: readonly OutputTensor[]): SsdOutputs
   const n = elementCount(boxes.shape) / 4;
   const pair = outputs.filter((t) => t !== count && t !== boxes);
   const [a, b] = pair;
-  if (!a || !b || elementCount(a.shape) !== n || elementCount(b.shape) !== n) fail('classes and scores must have one value per box');
+  if (!a || !b || elementCount(a.shape) !== n || elementCount(b.shape) !== n) return fail('classes and scores must have one value per box');
   const valid = Math.min(Math.round(count.data[0] ?? 0), n);
-  const [classes, scores] = pickClassesAndScores(a as OutputTensor, b as OutputTensor, valid);
+  const [classes, scores] = pickClassesAndScores(a, b, valid);
   return { boxes, classes, scores, count };
 }
 

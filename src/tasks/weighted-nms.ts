@@ -15,8 +15,7 @@ export interface WeightedCandidate {
 export function weightedNonMaxSuppression<T extends WeightedCandidate>(candidates: readonly T[], iouThreshold: number): T[] {
   let remaining = [...candidates].sort((a, b) => b.score - a.score);
   const out: T[] = [];
-  while (remaining.length > 0) {
-    const best = remaining[0] as T;
+  for (let best = remaining[0]; best !== undefined; best = remaining[0]) {
     const cluster: T[] = [];
     const rest: T[] = [];
     for (const c of remaining) (iou(c.box, best.box) > iouThreshold ? cluster : rest).push(c);

@@ -61,4 +61,15 @@ describe('weightedNonMaxSuppression', () => {
     expect(first?.keypoints[0]?.y).toBeCloseTo(3, 9);
     expect(second?.box).toEqual({ x: 50, y: 50, w: 10, h: 10 });
   });
+
+  it('terminates on a degenerate (zero-area) box and keeps it', () => {
+    const out = weightedNonMaxSuppression(
+      [
+        { box: { x: 0, y: 0, w: 0, h: 0 }, score: 0.9, keypoints: [] },
+        { box: { x: 0, y: 0, w: 5, h: 5 }, score: 0.8, keypoints: [] },
+      ],
+      0.3,
+    );
+    expect(out.map((d) => d.score)).toEqual([0.9, 0.8]);
+  });
 });
