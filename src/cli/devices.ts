@@ -1,0 +1,22 @@
+import { devicesReport } from '../runtime/devices-report.js';
+import { parseCommandArgs } from './args.js';
+
+export async function runDevices(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, { json: { type: 'boolean' } });
+  const report = await devicesReport();
+  if (values.json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+    return 0;
+  }
+  const { tflite, edgetpu } = report;
+  const lines = [
+    tflite.available ? `TensorFlow Lite ${tflite.version} (${tflite.path})` : `TensorFlow Lite: not available: ${tflite.error}`,
+    edgetpu.available
+      ? `libedgetpu: ${edgetpu.version} (${edgetpu.path})`
+      : `libedgetpu: not found (${edgetpu.crashed ? `probe crashed with ${edgetpu.crashed.signal}` : edgetpu.reason ?? 'not loaded'})`,
+    `Edge TPUs: ${edgetpu.devices.length === 0 ? 'none' : edgetpu.devices.map((d, i) => `${d.type}:${i} ${d.path}`).join(', ')}`,
+    `engines: ${report.engines.join(', ') || 'none'}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}

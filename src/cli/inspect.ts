@@ -1,0 +1,45 @@
+import { inspectModel, type ModelReport } from '../runtime/inspect-model.js';
+import { UsageError } from '../errors.js';
+import { parseCommandArgs } from './args.js';
+
+export async function runInspect(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } });
+  if (positionals.length !== 1) throw new UsageError('inspect takes exactly one model path');
+  const report = await inspectModel(positionals[0]!);
+  process.stdout.write(values.json ? JSON.stringify(report) + '\n' : formatReport(report));
+  return 0;
+}
+
+function formatTensor(t: ModelReport['inputs'][number]): string {
+  const q = t.quantization ? ` scale=${t.quantization.scale.toPrecision(6)} zero_point=${t.quantization.zeroPoint}` : '';
+  const pc = t.quantization?.perChannel ? ` (${t.quantization.perChannel} per-channel params)` : '';
+  return `  ${t.name}: ${t.dtype}[${t.shape.join(',')}]${q}${pc}`;
+}
+
+function formatReport(r: ModelReport): string {
+  const lines = [
+    `${r.path}`,
+    `  size ${r.bytes} bytes, sha256 ${r.sha256}, TFLite schema v${r.schemaVersion}`,
+    'inputs:',
+    ...r.inputs.map(formatTensor),
+    'outputs:',
+    ...r.outputs.map(formatTensor),
+    `operators: ${r.operators}`,
+    ...Object.entries(r.ops).map(([op, n]) => `  ${op} x${n}`),
+    r.edgetpu.compiled
+      ? `edge tpu: compiled (${r.edgetpu.tpuOps} edgetpu-custom-op, ${r.edgetpu.cpuOps} ops stay on the CPU)`
+      : 'edge tpu: not compiled (runs on the CPU only)',
+  ];
+  const m = r.metadata;
+  if (m.name || m.description || m.labels) {
+    lines.push('metadata:');
+    if (m.name) lines.push(`  name: ${m.name}`);
+    if (m.description) lines.push(`  description: ${m.description.replace(/\s+/g, ' ').slice(0, 200)}`);
+    if (m.version) lines.push(`  version: ${m.version}`);
+    if (m.author) lines.push(`  author: ${m.author}`);
+    if (m.license) lines.push(`  license: ${m.license}`);
+    lines.push(`  labels: ${m.labels}`);
+  }
+  if (r.minRuntimeVersion) lines.push(`min runtime version: ${r.minRuntimeVersion}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,230 @@
+/**
+ * One model ready to serve a task: preprocess an image for its input, invoke, decode the outputs. Used by
+ * `edgerun infer`, `POST /api/infer` and every image pipeline.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Engine } from '../delegates/engine.js';
+import { readEmbeddedLabels } from '../delegates/tflite-embedded-files.js';
+import type { OpenedEngine } from '../delegates/open-engine.js';
+import { EdgerunError, UsageError, errorMessage } from '../errors.js';
+import { prepareImage, preprocessImage, toInputSpec, type InputSpec, type Normalize, type PreprocessedImage, type RawImage, type ResizeMode } from '../image/index.js';
+import { inferTask, type TaskKind } from '../tasks/auto.js';
+import { classify } from '../tasks/classify.js';
+import { decodeSsd, identifySsdOutputs } from '../tasks/detect-ssd.js';
+import { decodeYolo } from '../tasks/detect-yolo.js';
+import { decodeFaces } from '../tasks/face.js';
+import type { Labels } from '../tasks/labels.js';
+import { parseLabels } from '../tasks/labels.js';
+import { decodePose } from '../tasks/pose.js';
+import { segment } from '../tasks/segment.js';
+import type { OutputTensor } from '../tasks/tensor.js';
+import { parseYoloNames } from '../tasks/yolo-names.js';
+
+export const TASKS: readonly TaskKind[] = ['classify', 'detect', 'segment', 'pose', 'face'];
+
+export interface TaskOptions {
+  task?: TaskKind | 'auto';
+  topK?: number;
+  threshold?: number;
+  /** IoU for NMS (YOLO, faces). */
+  iou?: number;
+  /** A labels file (.txt in any Coral/plain format, or a YOLO metadata .yaml); else the model's embedded labels. */
+  labelsPath?: string;
+  resize?: ResizeMode;
+  normalize?: Normalize;
+}
+
+export interface Timings {
+  preprocessMs: number;
+  invokeMs: number;
+  postprocessMs: number;
+}
+
+export type TaskResult = Record<string, unknown>;
+
+export interface InferenceOutcome {
+  task: TaskKind;
+  engine: Engine['kind'];
+  result: TaskResult;
+  timings: Timings;
+}
+
+/** A model whose outputs the requested task cannot decode, or a task that cannot be inferred. */
+export class TaskMismatchError extends EdgerunError {
+  constructor(message: string) {
+    super('TASK_MISMATCH', message);
+  }
+}
+
+interface TaskPlan {
+  task: TaskKind;
+  detector?: 'ssd' | 'yolo';
+  resize: ResizeMode;
+  normalize?: Normalize;
+}
+
+/** Per-task input conventions, from each family's reference pipeline (Ultralytics, MediaPipe, pycoral). */
+function planTask(task: TaskKind, outputs: readonly OutputTensorShape[], input: InputSpec): TaskPlan {
+  if (task === 'detect') {
+    const detector = outputs.length >= 3 ? 'ssd' : 'yolo';
+    // Ultralytics letterboxes and feeds pixels / 255; SSD MobileNet stretches the whole image.
+    return detector === 'yolo'
+      ? { task, detector, resize: 'letterbox', normalize: 'unit' }
+      : { task, detector, resize: 'bilinear' };
+  }
+  if (task === 'face') return { task, resize: 'letterbox', normalize: 'signed' };
+  // int8 image models are trained on pixels / 255 unless their card says otherwise; uint8 takes raw bytes (pycoral).
+  return { task, resize: 'bilinear', ...(input.dtype === 'int8' ? { normalize: 'unit' as const } : {}) };
+}
+
+interface OutputTensorShape {
+  shape: number[];
+  dtype: string;
+}
+
+export class ModelRunner {
+  private constructor(
+    readonly opened: OpenedEngine,
+    readonly task: TaskKind,
+    private readonly plan: TaskPlan,
+    private readonly spec: InputSpec,
+    readonly labels: Labels | undefined,
+    private readonly options: TaskOptions,
+  ) {}
+
+  static async create(opened: OpenedEngine, options: TaskOptions = {}): Promise<ModelRunner> {
+    const { engine, fileInfo, modelPath } = opened;
+    const input = engine.inputs[0];
+    if (!input || engine.inputs.length !== 1) {
+      throw new TaskMismatchError(`"${modelPath}" has ${engine.inputs.length} inputs; image tasks need exactly one`);
+    }
+    const outputs = engine.outputs.map((o) => ({ shape: [...o.shape], dtype: o.dtype }));
+    let task = options.task ?? 'auto';
+    if (task === 'auto') {
+      const inferred = inferTask(outputs, Object.keys(fileInfo.opHistogram).map((k) => k.replace(/^custom:/, '')));
+      if (!inferred) {
+        throw new TaskMismatchError(
+          `cannot tell the task of "${modelPath}" from its outputs (${describeOutputs(outputs)}); pass --task ` +
+            TASKS.join('|'),
+        );
+      }
+      task = inferred;
+    }
+    if (!TASKS.includes(task)) throw new UsageError(`unknown task "${String(task)}"; expected auto or ${TASKS.join(', ')}`);
+    const baseSpec = toInputSpec(input);
+    const plan = planTask(task, outputs, baseSpec);
+    const spec = toInputSpec(input, options.normalize ?? plan.normalize);
+    const labels = await loadLabels(options.labelsPath, opened.modelBytes, modelPath);
+    return new ModelRunner(opened, task, plan, spec, labels, options);
+  }
+
+  get engine(): Engine {
+    return this.opened.engine;
+  }
+
+  /** Encoded image bytes (JPEG/PNG/WebP/BMP...) → result. */
+  inferEncoded(bytes: Buffer, source: string): Promise<InferenceOutcome> {
+    return this.run(() => prepareImage(bytes, source, this.spec, { resize: this.resizeMode() }));
+  }
+
+  /** Decoded RGB pixels → result. */
+  inferRaw(image: RawImage): Promise<InferenceOutcome> {
+    return this.run(() => preprocessImage(image, this.spec, { resize: this.resizeMode() }));
+  }
+
+  private resizeMode(): ResizeMode {
+    return this.options.resize ?? this.plan.resize;
+  }
+
+  private async run(prepare: () => Promise<PreprocessedImage>): Promise<InferenceOutcome> {
+    const t0 = performance.now();
+    const prepared = await prepare();
+    const engine = this.engine;
+    engine.setInput(0, prepared.tensor);
+    const t1 = performance.now();
+    await engine.invoke();
+    const t2 = performance.now();
+    const outputs: OutputTensor[] = engine.outputs.map((o, i) => ({
+      name: o.name,
+      shape: [...o.shape],
+      data: engine.outputFloat(i),
+    }));
+    const result = this.decode(outputs, prepared);
+    const t3 = performance.now();
+    return {
+      task: this.task,
+      engine: engine.kind,
+      result,
+      timings: { preprocessMs: t1 - t0, invokeMs: t2 - t1, postprocessMs: t3 - t2 },
+    };
+  }
+
+  private decode(outputs: OutputTensor[], prepared: PreprocessedImage): TaskResult {
+    const { topK, threshold, iou } = this.options;
+    const labels = this.labels;
+    const transform = prepared.transform;
+    switch (this.task) {
+      case 'classify': {
+        const first = outputs[0];
+        if (!first) throw new TaskMismatchError('the model has no output to classify');
+        return { ...classify(first, { topK: topK ?? 5, threshold: threshold ?? 0, ...(labels ? { labels } : {}) }) };
+      }
+      case 'detect': {
+        const common = { ...(threshold !== undefined ? { threshold } : {}), ...(labels ? { labels } : {}) };
+        if (this.plan.detector === 'ssd') {
+          identifySsdOutputs(outputs);
+          return { ...decodeSsd(outputs, transform, { ...common, ...(topK !== undefined ? { topK } : {}) }) };
+        }
+        const first = outputs[0];
+        if (!first) throw new TaskMismatchError('the model has no output to decode');
+        return { ...decodeYolo(first, transform, { ...common, ...(iou !== undefined ? { iouThreshold: iou } : {}) }) };
+      }
+      case 'face':
+        return {
+          ...decodeFaces(outputs, transform, {
+            ...(threshold !== undefined ? { minScore: threshold } : {}),
+            ...(iou !== undefined ? { iouThreshold: iou } : {}),
+          }),
+        };
+      case 'pose': {
+        const first = outputs[0];
+        if (!first) throw new TaskMismatchError('the model has no output to decode');
+        return { ...decodePose(first, transform) };
+      }
+      case 'segment': {
+        const first = outputs[0];
+        if (!first) throw new TaskMismatchError('the model has no output to decode');
+        const seg = segment(first, labels ? { labels } : {});
+        // The class map itself is large; results carry the per-class shares and the map's size.
+        return { width: seg.width, height: seg.height, classes: seg.classes };
+      }
+    }
+  }
+
+  dispose(): void {
+    this.engine.dispose();
+  }
+}
+
+function describeOutputs(outputs: readonly OutputTensorShape[]): string {
+  return outputs.map((o) => `${o.dtype}[${o.shape.join(',')}]`).join(', ');
+}
+
+async function loadLabels(labelsPath: string | undefined, modelBytes: Uint8Array, modelPath: string): Promise<Labels | undefined> {
+  if (labelsPath) {
+    let text: string;
+    try {
+      text = await readFile(labelsPath, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read labels file "${labelsPath}": ${errorMessage(err)}`);
+    }
+    const ext = path.extname(labelsPath).toLowerCase();
+    return ext === '.yaml' || ext === '.yml' ? parseYoloNames(text) : parseLabels(text);
+  }
+  try {
+    return readEmbeddedLabels(modelBytes, modelPath);
+  } catch {
+    return undefined; // a damaged appended zip: results carry ids instead of names
+  }
+}
