@@ -1,0 +1,250 @@
+/**
+ * The daemon's config schema: the single source of truth for validation, defaults and documentation
+ * (`description` on each field). Fields marked `restart` need a daemon restart; everything under `pipelines`
+ * is applied live on SIGHUP.
+ */
+
+const sourceSchemas = [
+  {
+    type: 'object',
+    description: "ffmpeg's lavfi test pattern: a stand-in camera",
+    required: ['type'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'testsrc' },
+      width: { type: 'integer', minimum: 16, maximum: 7680, default: 640 },
+      height: { type: 'integer', minimum: 16, maximum: 4320, default: 480 },
+      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240, default: 15 },
+    },
+  },
+  {
+    type: 'object',
+    description: 'a V4L2 camera through ffmpeg',
+    required: ['type', 'device'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'v4l2' },
+      device: { type: 'string', pattern: '^/dev/', description: 'e.g. /dev/video0' },
+      width: { type: 'integer', minimum: 16, maximum: 7680, default: 640 },
+      height: { type: 'integer', minimum: 16, maximum: 4320, default: 480 },
+      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240, default: 15 },
+      inputFormat: { type: 'string', description: 'mjpeg, yuyv422, ...' },
+    },
+  },
+  {
+    type: 'object',
+    description: 'an rtsp:// or http(s):// (MJPEG) stream through ffmpeg',
+    required: ['type', 'url'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'stream' },
+      url: { type: 'string', pattern: '^(rtsp|rtsps|http|https)://' },
+      width: { type: 'integer', minimum: 16, maximum: 7680, default: 640 },
+      height: { type: 'integer', minimum: 16, maximum: 4320, default: 480 },
+      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240 },
+      format: { type: 'string' },
+    },
+  },
+  {
+    type: 'object',
+    description: 'a video file, looped or played once',
+    required: ['type', 'path'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'video-file' },
+      path: { type: 'string', minLength: 1 },
+      loop: { type: 'boolean', default: true },
+      width: { type: 'integer', minimum: 16, maximum: 7680, default: 640 },
+      height: { type: 'integer', minimum: 16, maximum: 4320, default: 480 },
+      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240 },
+    },
+  },
+  {
+    type: 'object',
+    description: 'still images from a directory or glob, at an fps',
+    required: ['type', 'path'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'images' },
+      path: { type: 'string', minLength: 1 },
+      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240, default: 1 },
+      loop: { type: 'boolean', default: true },
+    },
+  },
+  {
+    type: 'object',
+    description: 'an ALSA microphone through arecord',
+    required: ['type'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'microphone' },
+      device: { type: 'string', default: 'default' },
+      sampleRate: { type: 'integer', minimum: 8000, maximum: 48000, default: 16000 },
+      hopMs: { type: 'number', minimum: 5, maximum: 1000, default: 20 },
+    },
+  },
+  {
+    type: 'object',
+    description: '16-bit PCM WAV file or directory of WAVs',
+    required: ['type', 'path'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'wav' },
+      path: { type: 'string', minLength: 1 },
+      loop: { type: 'boolean', default: false },
+      realtime: { type: 'boolean', default: true },
+      hopMs: { type: 'number', minimum: 5, maximum: 1000, default: 20 },
+      sampleRate: { type: 'integer', minimum: 8000, maximum: 48000, default: 16000 },
+    },
+  },
+] as const;
+
+export const SOURCE_TYPES = sourceSchemas.map((s) => s.properties.type.const);
+
+const pipelineSchema = {
+  type: 'object',
+  required: ['id', 'source', 'model'],
+  additionalProperties: false,
+  properties: {
+    id: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9_-]{0,63}$',
+      description: 'lower-case letters, digits, - and _; used in MQTT topics',
+    },
+    enabled: { type: 'boolean', default: true },
+    source: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: SOURCE_TYPES } },
+      // Discriminated on `type`, so errors speak of the one variant the user meant.
+      allOf: sourceSchemas.map((s) => ({
+        if: { properties: { type: { const: s.properties.type.const } } },
+        then: s,
+      })),
+    },
+    model: {
+      type: 'object',
+      required: ['path'],
+      additionalProperties: false,
+      properties: {
+        path: { type: 'string', minLength: 1, description: 'a .tflite file; relative paths resolve against modelsDir' },
+        id: { type: 'string', description: 'the id published with results; default: the file name without extension' },
+        labels: { type: 'string', description: 'labels file (.txt or YOLO .yaml); default: labels embedded in the model' },
+        engine: { enum: ['auto', 'edgetpu', 'cpu'], default: 'auto' },
+      },
+    },
+    task: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        type: { enum: ['auto', 'classify', 'detect', 'segment', 'pose', 'face'], default: 'auto' },
+        topK: { type: 'integer', minimum: 1, maximum: 1000 },
+        threshold: { type: 'number', minimum: 0, maximum: 1 },
+        iou: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        resize: { enum: ['bilinear', 'nearest', 'letterbox', 'area'] },
+      },
+    },
+    fps: { type: 'number', exclusiveMinimum: 0, maximum: 240, description: 'inference rate limit; frames between are skipped' },
+    publish: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        results: { type: 'boolean', default: true, description: 'publish <pipeline>/result per inference' },
+        events: { type: 'boolean', default: true, description: 'detection pipelines: Frigate-style new/update/end events' },
+        minScore: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'objects below this do not start events' },
+      },
+    },
+  },
+} as const;
+
+export const configSchema = {
+  $id: 'https://edgerun.invalid/schemas/config.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['pipelines'],
+  properties: {
+    version: { const: 1, default: 1 },
+    device: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'default: the host name; used in MQTT topics' },
+        name: { type: 'string' },
+      },
+    },
+    modelsDir: { type: 'string', default: 'models', description: 'restart; where relative model paths resolve' },
+    stateDir: { type: 'string', default: '.state', description: 'restart; outbox, model store, card store' },
+    engines: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        threads: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
+        tfliteLibrary: { type: 'string', description: 'restart; override the bundled libtensorflowlite_c.so' },
+        edgetpuLibrary: { type: 'string', description: 'restart; override libedgetpu.so.1' },
+        edgetpuDevice: { type: 'string', default: '', description: "pycoral device string: '', usb, usb:N, pci, pci:N, :N" },
+        invokeTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'watchdog: flag an invoke that runs longer' },
+        tpuRetryMs: { type: 'integer', minimum: 1000, default: 60000, description: 'after a TPU failure, retry it this often' },
+      },
+    },
+    mqtt: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        url: { type: 'string', pattern: '^(mqtt|mqtts|ws|wss|tcp|ssl)://', description: 'restart; absent: the embedded broker' },
+        clientId: { type: 'string' },
+        username: { type: 'string' },
+        password: { type: 'string' },
+        ca: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        qos: { enum: [0, 1, 2], default: 1 },
+        topicPrefix: { type: 'string', default: 'edgerun', pattern: '^[^#+]+$' },
+        statsIntervalS: { type: 'number', minimum: 1, default: 30 },
+        outboxMaxBytes: { type: 'integer', minimum: 65536, default: 67108864 },
+        homeAssistant: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: true },
+            discoveryPrefix: { type: 'string', default: 'homeassistant' },
+          },
+        },
+      },
+    },
+    broker: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'the embedded broker, used when mqtt.url is absent',
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 1883 },
+      },
+    },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        token: { type: 'string', minLength: 16, description: 'bearer token; required when host is not loopback' },
+        maxBodyBytes: { type: 'integer', minimum: 1024, default: 10485760 },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], default: 'info' } },
+    },
+    pipelines: { type: 'array', items: pipelineSchema, minItems: 0 },
+  },
+} as const;

@@ -1,0 +1,205 @@
+/** Loads, validates and resolves the daemon config (YAML). Every problem names its key path. */
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import YAML from 'yaml';
+import { EdgerunError, errorMessage } from '../errors.js';
+import type { SourceConfig } from '../sensors/source-config.js';
+import { configSchema } from './config-schema.js';
+
+export type EngineChoice = 'auto' | 'edgetpu' | 'cpu';
+export type TaskName = 'auto' | 'classify' | 'detect' | 'segment' | 'pose' | 'face';
+
+export interface PipelineConfig {
+  id: string;
+  enabled: boolean;
+  source: SourceConfig;
+  model: { path: string; id?: string; labels?: string; engine: EngineChoice };
+  task: { type: TaskName; topK?: number; threshold?: number; iou?: number; resize?: 'bilinear' | 'nearest' | 'letterbox' | 'area' };
+  fps?: number;
+  publish: { results: boolean; events: boolean; minScore: number };
+}
+
+export interface DaemonConfig {
+  version: 1;
+  device: { id: string; name?: string };
+  modelsDir: string;
+  stateDir: string;
+  engines: {
+    threads: number;
+    tfliteLibrary?: string;
+    edgetpuLibrary?: string;
+    edgetpuDevice: string;
+    invokeTimeoutMs: number;
+    tpuRetryMs: number;
+  };
+  mqtt: {
+    url?: string;
+    clientId?: string;
+    username?: string;
+    password?: string;
+    ca?: string;
+    cert?: string;
+    key?: string;
+    qos: 0 | 1 | 2;
+    topicPrefix: string;
+    statsIntervalS: number;
+    outboxMaxBytes: number;
+    homeAssistant: { enabled: boolean; discoveryPrefix: string };
+  };
+  broker: { host: string; port: number };
+  http: { enabled: boolean; host: string; port: number; token?: string; maxBodyBytes: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  pipelines: PipelineConfig[];
+  /** Where the file was read from (for messages). */
+  source: string;
+}
+
+export class ConfigError extends EdgerunError {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super('CONFIG', `invalid config ${file}; refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validate = ajv.compile(configSchema);
+
+/** `/pipelines/0/source/fps` → `pipelines[0].source.fps` */
+function keyPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (extra) parts.push(extra);
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(top level)';
+}
+
+function describeAjvError(e: ErrorObject, data: unknown): string | undefined {
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${keyPath(e.instancePath, String(params.additionalProperty))}: unknown key`;
+    case 'required':
+      return `${keyPath(e.instancePath, String(params.missingProperty))}: required`;
+    case 'enum':
+      return `${keyPath(e.instancePath)}: expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}; got ${JSON.stringify(valueAt(data, e.instancePath))}`;
+    case 'const':
+      return `${keyPath(e.instancePath)}: expected ${JSON.stringify(params.allowedValue)}; got ${JSON.stringify(valueAt(data, e.instancePath))}`;
+    case 'type':
+      return `${keyPath(e.instancePath)}: expected ${String(params.type)}; got ${JSON.stringify(valueAt(data, e.instancePath))}`;
+    case 'if':
+      return undefined; // the branch's own errors say what is wrong
+    default:
+      return `${keyPath(e.instancePath)}: ${e.message ?? e.keyword}; got ${JSON.stringify(valueAt(data, e.instancePath))}`;
+  }
+}
+
+function valueAt(data: unknown, instancePath: string): unknown {
+  let cur: unknown = data;
+  for (const p of instancePath.split('/').filter(Boolean)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+const ENV_OVERRIDES: [string, 'url' | 'username' | 'password'][] = [
+  ['EDGERUN_MQTT_URL', 'url'],
+  ['EDGERUN_MQTT_USERNAME', 'username'],
+  ['EDGERUN_MQTT_PASSWORD', 'password'],
+];
+
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<DaemonConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the file: ${errorMessage(err)}`]);
+  }
+  return parseConfig(text, file, env);
+}
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message}`));
+  const data: unknown = doc.toJS() ?? {};
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(file, ['(top level): expected a mapping of keys (device, mqtt, pipelines, ...)']);
+  }
+  const raw = data as Record<string, unknown>;
+  const mqtt = (raw.mqtt ??= {}) as Record<string, unknown>;
+  for (const [name, key] of ENV_OVERRIDES) {
+    if (env[name]) mqtt[key] = env[name];
+  }
+  if (!validate(raw)) {
+    const problems = [...new Set((validate.errors ?? []).map((e) => describeAjvError(e, raw)).filter((p): p is string => !!p))];
+    throw new ConfigError(file, problems);
+  }
+  const config = raw as unknown as DaemonConfig;
+  config.source = file;
+  config.device.id ??= sanitizeId(os.hostname());
+  resolvePaths(config, path.dirname(path.resolve(file)));
+  const problems = semanticProblems(config);
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return config;
+}
+
+function sanitizeId(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64) || 'edgerun';
+}
+
+function resolvePaths(config: DaemonConfig, base: string): void {
+  config.modelsDir = path.resolve(base, config.modelsDir);
+  config.stateDir = path.resolve(base, config.stateDir);
+  for (const p of config.pipelines) {
+    p.model.path = path.resolve(config.modelsDir, p.model.path);
+    if (p.model.labels) p.model.labels = path.resolve(config.modelsDir, p.model.labels);
+    const s = p.source;
+    if (s.type === 'images' || s.type === 'wav' || s.type === 'video-file') s.path = path.resolve(base, s.path);
+  }
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const v = config.mqtt[k];
+    if (v) config.mqtt[k] = path.resolve(base, v);
+  }
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+function semanticProblems(config: DaemonConfig): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  config.pipelines.forEach((p, i) => {
+    const at = `pipelines[${i}]`;
+    if (seen.has(p.id)) problems.push(`${at}.id: "${p.id}" is used by another pipeline; ids must be unique`);
+    seen.add(p.id);
+    if (!isFile(p.model.path)) problems.push(`${at}.model.path: no model file at ${p.model.path}`);
+    if (p.model.labels && !isFile(p.model.labels)) problems.push(`${at}.model.labels: no labels file at ${p.model.labels}`);
+    const s = p.source;
+    if ((s.type === 'wav' || s.type === 'video-file') && !existsSync(s.path)) {
+      problems.push(`${at}.source.path: nothing at ${s.path}`);
+    }
+    if (s.type === 'images' && !/[*?[]/.test(path.basename(s.path)) && !existsSync(s.path)) {
+      problems.push(`${at}.source.path: nothing at ${s.path}`);
+    }
+  });
+  if (config.http.enabled && !LOOPBACK.test(config.http.host) && !config.http.token) {
+    problems.push(`http.token: required when http.host (${config.http.host}) is not a loopback address`);
+  }
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const v = config.mqtt[k];
+    if (v && !isFile(v)) problems.push(`mqtt.${k}: no file at ${v}`);
+  }
+  return problems;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
