@@ -42,6 +42,10 @@ export interface SourceStatus {
   delivered: number;
   restarts: number;
   lastError?: string;
+  /** While 'restarting': how long until the next attempt. */
+  retryInMs?: number;
+  /** Inputs passed over because they could not be read (image or WAV files). */
+  skipped?: number;
 }
 
 /**
