@@ -4,6 +4,7 @@ import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { runDevices } from './devices.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
+import { runConfig, runServe } from './serve.js';
 
 const USAGE = `usage: edgerun <command> [options]
 
@@ -12,6 +13,8 @@ commands:
         [--threshold T] [--engine auto|edgetpu|cpu] [--device D] [--threads N] [--json] INPUT...
   inspect MODEL [--json]
   devices [--json]
+  serve [--config FILE] [--pretty]     run the daemon (default config: config/edgerun.yaml)
+  config check FILE                    validate a config and exit
 
 exit codes: 0 ok, 1 an input or model failed, 2 bad usage`;
 
@@ -21,6 +24,8 @@ const COMMANDS: Record<string, Command> = {
   infer: runInfer,
   inspect: runInspect,
   devices: runDevices,
+  serve: runServe,
+  config: runConfig,
 };
 
 async function main(argv: string[]): Promise<number> {

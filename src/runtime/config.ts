@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import { EdgerunError, errorMessage } from '../errors.js';
+import type { ResizeMode } from '../image/index.js';
 import type { SourceConfig } from '../sensors/source-config.js';
 import { configSchema } from './config-schema.js';
 
@@ -17,7 +18,7 @@ export interface PipelineConfig {
   enabled: boolean;
   source: SourceConfig;
   model: { path: string; id?: string; labels?: string; engine: EngineChoice };
-  task: { type: TaskName; topK?: number; threshold?: number; iou?: number; resize?: 'bilinear' | 'nearest' | 'letterbox' | 'area' };
+  task: { type: TaskName; topK?: number; threshold?: number; iou?: number; resize?: ResizeMode };
   fps?: number;
   publish: { results: boolean; events: boolean; minScore: number };
 }

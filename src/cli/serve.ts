@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { errorMessage } from '../errors.js';
+import { loadConfig } from '../runtime/config.js';
+import { Daemon } from '../runtime/daemon.js';
+import { parseCommandArgs } from './args.js';
+
+/** The bundled config: embedded broker, local HTTP API, pipelines over ../shared's images. */
+export const DEFAULT_CONFIG = fileURLToPath(new URL('../../config/edgerun.yaml', import.meta.url));
+const STOP_DEADLINE_MS = 5000;
+
+export async function runServe(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    config: { type: 'string', short: 'c' },
+    pretty: { type: 'boolean' },
+  });
+  const configPath = path.resolve(values.config ?? DEFAULT_CONFIG);
+  const config = await loadConfig(configPath);
+  const log = pino(
+    { level: config.log.level, base: { device: config.device.id } },
+    values.pretty ? pino.transport({ target: 'pino-pretty', options: { colorize: true } }) : undefined,
+  );
+  log.info({ config: configPath }, 'starting edgerun');
+  const daemon = new Daemon(config, log);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      const deadline = setTimeout(() => {
+        log.error(`did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway`);
+        resolve(1);
+      }, STOP_DEADLINE_MS);
+      daemon.stop().then(
+        () => {
+          clearTimeout(deadline);
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(deadline);
+          log.error({ err: errorMessage(err) }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      daemon.reload().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'config reload refused; the running config stays'));
+    });
+    daemon.start().catch((err: unknown) => {
+      log.fatal({ err: errorMessage(err) }, 'cannot start');
+      stopping = true;
+      void daemon.stop().finally(() => resolve(1));
+    });
+  });
+}
+
+export async function runConfig(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { positionals } = parseCommandArgs(rest, {});
+  if (sub !== 'check' || positionals.length !== 1) {
+    process.stderr.write('usage: edgerun config check FILE\n');
+    return 2;
+  }
+  const config = await loadConfig(positionals[0]!);
+  process.stdout.write(`${positionals[0]}: ok (device ${config.device.id}, ${config.pipelines.length} pipelines: ${config.pipelines.map((p) => p.id).join(', ')})\n`);
+  return 0;
+}

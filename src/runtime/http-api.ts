@@ -1,0 +1,49 @@
+/** The local HTTP API's routes; the server itself is transport/http-server.ts. */
+import { HttpError, type HttpServer } from '../transport/http-server.js';
+import type { SseHub } from '../transport/sse.js';
+import type { Daemon } from './daemon.js';
+import { renderMetrics } from './metrics.js';
+import type { PipelineStatus } from './pipeline.js';
+
+export function registerHttpApi(http: HttpServer, daemon: Daemon, sse: SseHub): void {
+  http.route('GET', '/healthz', () => {
+    const status = daemon.status();
+    const pipelines = status.pipelines as { state: string }[];
+    return { ok: true, pipelines: pipelines.length, failed: pipelines.filter((p) => p.state === 'failed').length };
+  }, { public: true });
+
+  http.route('GET', '/api/status', () => daemon.status());
+  http.route('GET', '/api/stats', () => daemon.stats());
+
+  http.route('GET', '/api/events', ({ req, res }) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const only = url.searchParams.get('pipeline');
+    sse.attach(res, only ? (_event, data) => (data as { pipeline?: string }).pipeline === only : undefined);
+    return undefined;
+  });
+
+  http.route('POST', '/api/infer', async ({ req, body }) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const id = url.searchParams.get('pipeline') ?? daemon.allPipelines()[0]?.id;
+    const pipeline = id ? daemon.pipeline(id) : undefined;
+    if (!pipeline) throw new HttpError(404, id ? `no running pipeline "${id}"` : 'no pipeline is running to infer with', 'NOT_FOUND');
+    const bytes = await body();
+    if (bytes.length === 0) throw new HttpError(400, 'empty body: POST the image bytes (JPEG, PNG, WebP or BMP)', 'EMPTY_BODY');
+    return pipeline.inferOnce(bytes, 'http-body');
+  });
+
+  http.route('GET', '/metrics', ({ res }) => {
+    const status = daemon.status();
+    const stats = daemon.stats();
+    const mqtt = status.mqtt as { connected?: boolean; queued?: number; dropped?: number; delivered?: number };
+    const text = renderMetrics(
+      daemon.deviceId,
+      daemon.allPipelines().map((p): PipelineStatus => p.status()),
+      { rssBytes: stats.rssBytes as number, uptimeS: stats.uptimeS as number },
+      mqtt.queued !== undefined ? { connected: !!mqtt.connected, queued: mqtt.queued, dropped: mqtt.dropped ?? 0, delivered: mqtt.delivered ?? 0 } : undefined,
+    );
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(text);
+    return undefined;
+  });
+}

@@ -1,0 +1,263 @@
+/**
+ * One pipeline: source → leaky one-frame buffer (fps-limited) → preprocess → infer → decode → publish.
+ * A slow model never builds a backlog: the newest frame wins and drops are counted.
+ */
+import type { Logger } from 'pino';
+import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import { errorMessage } from '../errors.js';
+import { createSource } from '../sensors/create-source.js';
+import { FpsLimiter } from '../sensors/fps-limiter.js';
+import type { Frame, Source, SourceItem, SourceStatus } from '../sensors/frame.js';
+import { LatestFrameBuffer } from '../sensors/latest-frame-buffer.js';
+import type { SerialQueue } from './serial-queue.js';
+import type { PipelineConfig } from './config.js';
+import { EventTracker, type ObjectEvent } from './event-tracker.js';
+import { LatencyWindow, RateMeter } from './latency-window.js';
+import type { InferenceOutcome } from './model-runner.js';
+import { PipelineModel, type ActiveModel, type EngineSettings, type ModelSpec } from './pipeline-model.js';
+
+export interface PipelineSink {
+  result(pipeline: string, message: Record<string, unknown>): void;
+  event(pipeline: string, message: Record<string, unknown>): void;
+  modelChanged(pipeline: string, model: ActiveModel): void;
+}
+
+export interface PipelineDeps {
+  deviceId: string;
+  engines: EngineSettings & { invokeTimeoutMs: number };
+  probe: EdgeTpuProbeResult;
+  tpuLock: SerialQueue;
+  sink: PipelineSink;
+  log: Logger;
+}
+
+export type PipelineState = 'starting' | 'running' | 'ended' | 'failed' | 'stopped';
+
+export interface PipelineCounters {
+  framesIn: number;
+  skipped: number;
+  dropped: number;
+  inferred: number;
+  errors: number;
+}
+
+export interface PipelineStatus {
+  id: string;
+  state: PipelineState;
+  error?: string;
+  stalled: boolean;
+  source: SourceStatus;
+  model?: ActiveModel;
+  counters: PipelineCounters;
+  fps: number;
+  latencyMs: { p50: number | null; p99: number | null };
+  invokeMs: { p50: number | null; p99: number | null };
+}
+
+export class Pipeline {
+  readonly id: string;
+  private state: PipelineState = 'starting';
+  private error: string | undefined;
+  private stalled = false;
+  private readonly source: Source;
+  private readonly buffer = new LatestFrameBuffer<SourceItem>();
+  private readonly limiter: FpsLimiter | undefined;
+  private readonly model: PipelineModel;
+  private readonly tracker: EventTracker | undefined;
+  private readonly counters: PipelineCounters = { framesIn: 0, skipped: 0, dropped: 0, inferred: 0, errors: 0 };
+  private readonly latency = new LatencyWindow();
+  private readonly invoke = new LatencyWindow();
+  private readonly rate = new RateMeter();
+  private loop: Promise<void> | undefined;
+  private lastErrorLogged = '';
+
+  constructor(
+    readonly config: PipelineConfig,
+    private readonly deps: PipelineDeps,
+  ) {
+    this.id = config.id;
+    this.source = createSource(config.id, config.source);
+    this.source.onState = (s) => this.deps.log.info({ pipeline: this.id, source: s }, `source ${s.state}`);
+    this.limiter = config.fps ? new FpsLimiter(config.fps) : undefined;
+    this.model = new PipelineModel(
+      { ...config.model },
+      {
+        task: config.task.type,
+        ...(config.task.topK !== undefined ? { topK: config.task.topK } : {}),
+        ...(config.task.threshold !== undefined ? { threshold: config.task.threshold } : {}),
+        ...(config.task.iou !== undefined ? { iou: config.task.iou } : {}),
+        ...(config.task.resize ? { resize: config.task.resize } : {}),
+      },
+      deps.engines,
+      { probe: deps.probe, tpuLock: deps.tpuLock, log: deps.log, onChange: (m) => this.onModelChange(m) },
+    );
+    if (config.publish.events) this.tracker = new EventTracker(config.id, { iou: 0.3, minScore: config.publish.minScore, maxMisses: 3, moveThreshold: 0.2 });
+  }
+
+  /** Opens the model (errors propagate: a pipeline whose model cannot load does not start) and starts capture. */
+  async start(): Promise<void> {
+    try {
+      await this.model.open();
+    } catch (err) {
+      this.state = 'failed';
+      this.error = errorMessage(err);
+      throw err;
+    }
+    this.source.start((item) => this.onItem(item));
+    this.state = 'running';
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    await this.source.stop();
+    this.buffer.close();
+    await this.loop;
+    this.state = 'stopped';
+    if (this.tracker) for (const e of this.tracker.endAll(Date.now())) this.publishEvent(e);
+    this.model.close();
+  }
+
+  swapModel(spec: ModelSpec): Promise<ActiveModel> {
+    return this.model.swap(spec);
+  }
+
+  /** POST /api/infer: one image through this pipeline's model, answered directly and not published. */
+  async inferOnce(bytes: Buffer, name: string): Promise<Record<string, unknown>> {
+    const { outcome, model } = await this.model.infer({ kind: 'encoded', data: bytes, name });
+    return {
+      v: 1,
+      device: this.deps.deviceId,
+      pipeline: this.id,
+      model: { id: model.id, sha256: model.sha256 },
+      engine: outcome.engine,
+      task: outcome.task,
+      timings: roundAll(outcome.timings),
+      result: outcome.result,
+    };
+  }
+
+  get modelSpec(): ModelSpec {
+    return this.model.modelSpec;
+  }
+
+  status(): PipelineStatus {
+    const b = this.buffer.counters();
+    const sourceStatus = this.source.status();
+    return {
+      id: this.id,
+      state: this.state === 'running' && sourceStatus.state === 'ended' && !this.buffer.pending ? 'ended' : this.state,
+      ...(this.error ? { error: this.error } : {}),
+      stalled: this.stalled,
+      source: sourceStatus,
+      ...(this.model.current ? { model: this.model.current } : {}),
+      counters: { ...this.counters, dropped: b.dropped },
+      fps: Math.round(this.rate.rate() * 100) / 100,
+      latencyMs: { p50: this.latency.percentile(50), p99: this.latency.percentile(99) },
+      invokeMs: { p50: this.invoke.percentile(50), p99: this.invoke.percentile(99) },
+    };
+  }
+
+  private onItem(item: SourceItem): void {
+    this.counters.framesIn++;
+    if (this.limiter && !this.limiter.accept(item.capturedAt)) {
+      this.counters.skipped++;
+      return;
+    }
+    this.buffer.put(item);
+  }
+
+  private async run(): Promise<void> {
+    for await (const item of this.buffer) {
+      if (item.kind === 'audio') {
+        this.fail(`source delivers audio, but model ${this.model.current?.id ?? ''} takes images`);
+        continue;
+      }
+      await this.process(item);
+    }
+  }
+
+  private async process(frame: Frame): Promise<void> {
+    const watchdog = setTimeout(() => {
+      this.stalled = true;
+      this.deps.log.warn({ pipeline: this.id, limitMs: this.deps.engines.invokeTimeoutMs }, 'inference is taking longer than engines.invokeTimeoutMs');
+    }, this.deps.engines.invokeTimeoutMs);
+    try {
+      const input =
+        frame.kind === 'encoded'
+          ? ({ kind: 'encoded', data: frame.data, name: frame.name } as const)
+          : ({ kind: 'raw', image: { data: frame.data, width: frame.width, height: frame.height, channels: 3 } } as const);
+      const { outcome, model } = await this.model.infer(input);
+      this.counters.inferred++;
+      this.rate.mark();
+      this.invoke.add(outcome.timings.invokeMs);
+      this.publish(frame, outcome, model);
+      this.lastErrorLogged = '';
+    } catch (err) {
+      this.fail(errorMessage(err), frame);
+    } finally {
+      clearTimeout(watchdog);
+      this.stalled = false;
+    }
+  }
+
+  private fail(message: string, frame?: Frame): void {
+    this.counters.errors++;
+    this.error = message;
+    // One line per change of error, never one per frame.
+    if (message !== this.lastErrorLogged) {
+      this.deps.log.error({ pipeline: this.id, frame: frame?.seq, err: message }, 'inference failed');
+      this.lastErrorLogged = message;
+    }
+  }
+
+  private publish(frame: Frame, outcome: InferenceOutcome, model: ActiveModel): void {
+    const now = Date.now();
+    const captureToPublishMs = Math.max(0, now - frame.capturedAt);
+    this.latency.add(captureToPublishMs);
+    if (this.config.publish.results) {
+      this.deps.sink.result(this.id, {
+        v: 1,
+        device: this.deps.deviceId,
+        pipeline: this.id,
+        model: { id: model.id, sha256: model.sha256 },
+        engine: outcome.engine,
+        frame: {
+          seq: frame.seq,
+          capturedAt: new Date(frame.capturedAt).toISOString(),
+          ...(frame.kind === 'encoded' ? { name: frame.name } : { width: frame.width, height: frame.height }),
+        },
+        task: outcome.task,
+        timings: { ...roundAll(outcome.timings), captureToPublishMs },
+        result: outcome.result,
+        publishedAt: new Date(now).toISOString(),
+      });
+    }
+    if (this.tracker && Array.isArray(outcome.result.objects)) {
+      const detections = (outcome.result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
+        (o) => ({ label: o.label ?? String(o.id ?? 'object'), score: o.score, box: o.box }),
+      );
+      for (const e of this.tracker.update(detections, frame.capturedAt)) this.publishEvent(e);
+    }
+  }
+
+  private publishEvent(e: ObjectEvent): void {
+    this.deps.sink.event(this.id, {
+      v: 1,
+      ...e,
+      device: this.deps.deviceId,
+      pipeline: this.id,
+      startTime: new Date(e.startTime).toISOString(),
+      ...(e.endTime !== undefined ? { endTime: new Date(e.endTime).toISOString() } : {}),
+    });
+  }
+
+  private onModelChange(model: ActiveModel): void {
+    this.deps.log.info({ pipeline: this.id, model: model.id, engine: model.engine, reason: model.reason }, 'model active');
+    this.deps.sink.modelChanged(this.id, model);
+  }
+}
+
+function roundAll<T extends object>(t: T): T {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 100) / 100])) as T;
+}
