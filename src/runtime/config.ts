@@ -183,7 +183,7 @@ function semanticProblems(config: DaemonConfig): string[] {
     if ((s.type === 'wav' || s.type === 'video-file') && !existsSync(s.path)) {
       problems.push(`${at}.source.path: nothing at ${s.path}`);
     }
-    if (s.type === 'images' && !/[*?[]/.test(path.basename(s.path)) && !existsSync(s.path)) {
+    if (s.type === 'images' && !/[*?[{]/.test(path.basename(s.path)) && !existsSync(s.path)) {
       problems.push(`${at}.source.path: nothing at ${s.path}`);
     }
   });

@@ -39,6 +39,8 @@ export class Daemon {
   private statsTimer: NodeJS.Timeout | undefined;
   private addresses: DaemonAddresses = { mqtt: '' };
   private stopping: Promise<void> | undefined;
+  /** True once every configured pipeline has been started (or has failed to). */
+  ready = false;
 
   constructor(
     private config: DaemonConfig,
@@ -102,6 +104,7 @@ export class Daemon {
     this.publishDiscovery();
     this.statsTimer = setInterval(() => this.publishStats(), config.mqtt.statsIntervalS * 1000);
     this.statsTimer.unref();
+    this.ready = true;
     log.info({ pipelines: [...this.pipelines.keys()], failed: [...this.failed.keys()] }, 'edgerun running');
     return this.addresses;
   }

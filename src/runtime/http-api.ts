@@ -9,7 +9,7 @@ export function registerHttpApi(http: HttpServer, daemon: Daemon, sse: SseHub): 
   http.route('GET', '/healthz', () => {
     const status = daemon.status();
     const pipelines = status.pipelines as { state: string }[];
-    return { ok: true, pipelines: pipelines.length, failed: pipelines.filter((p) => p.state === 'failed').length };
+    return { ok: true, ready: daemon.ready, pipelines: pipelines.length, failed: pipelines.filter((p) => p.state === 'failed').length };
   }, { public: true });
 
   http.route('GET', '/api/status', () => daemon.status());

@@ -1,0 +1,257 @@
+// The daemon against real parts: mosquitto, mqtt.js subscribers, ffmpeg sources, TFLite, ../shared models and images.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedMedia } from '../helpers/paths.js';
+import { startMosquitto, type Mosquitto } from '../transport/mosquitto.js';
+import { Collector } from '../transport/mqtt-collector.js';
+import { makeConfig, startDaemon, tempDir, type Harness } from './daemon-harness.js';
+
+interface ResultMessage {
+  v: number;
+  pipeline: string;
+  engine: string;
+  model: { id: string; sha256: string };
+  frame: { seq: number; name?: string };
+  task: string;
+  timings: { invokeMs: number; captureToPublishMs: number };
+  result: { classes?: { id: number; label: string; score: number }[]; objects?: unknown[] };
+  outboxId: number;
+}
+
+const parse = (m: { payload: Buffer }): ResultMessage => JSON.parse(m.payload.toString()) as ResultMessage;
+
+let broker: Mosquitto;
+beforeAll(async () => {
+  broker = await startMosquitto();
+});
+afterAll(async () => {
+  await broker?.stop();
+});
+
+describe('image pipelines through mosquitto', () => {
+  let h: Harness;
+  let sub: Collector;
+  afterAll(async () => {
+    await h?.stop();
+    await sub?.close();
+  });
+
+  it('a directory source of cat, bird and parrot gives the expected labels, in order', async () => {
+    const dir = tempDir('edgerun-imgs-');
+    sub = await Collector.connect(broker.url, ['edgerun/test-dev/#']);
+    h = await startDaemon(
+      makeConfig(`
+device: { id: test-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: pets
+    source: { type: images, path: "${path.dirname(sharedMedia('cat.bmp'))}/{cat.bmp,bird.bmp,parrot.jpg}", fps: 20, loop: false }
+    model: { path: mobilenet_v2_1.0_224_quant.tflite }
+    task: { type: classify, topK: 1 }
+`, { stateDir: dir }),
+    );
+    const topic = 'edgerun/test-dev/pets/result';
+    await sub.waitFor((ms) => ms.filter((m) => m.topic === topic).length >= 3);
+    const results = sub.messages.filter((m) => m.topic === topic).map(parse);
+    // Sorted by file name: bird, cat, parrot.
+    expect(results.map((r) => path.basename(r.frame.name ?? ''))).toEqual(['bird.bmp', 'cat.bmp', 'parrot.jpg']);
+    expect(results.map((r) => r.result.classes?.[0]?.label)).toEqual(['chickadee', 'Egyptian cat', 'macaw']);
+    for (const r of results) {
+      expect(r).toMatchObject({ v: 1, pipeline: 'pets', engine: 'cpu', task: 'classify', model: { id: 'mobilenet_v2_1.0_224_quant' } });
+      expect(r.model.sha256).toBe('7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776');
+      expect(r.timings.invokeMs).toBeGreaterThan(0);
+    }
+    expect(sub.texts('edgerun/test-dev/status')).toContain('online');
+  });
+});
+
+describe('a fast ffmpeg testsrc stream and a slow model', () => {
+  it('counts add up: frames in = inferred + dropped + skipped (+ one pending)', async () => {
+    const sub = await Collector.connect(broker.url, ['edgerun/cam-dev/cam/result']);
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: cam-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: cam
+    source: { type: testsrc, width: 320, height: 240, fps: 60 }
+    model: { path: mobilenet_v2_1.0_224_quant.tflite }
+    task: { type: classify, topK: 1 }
+`),
+    );
+    await sub.waitFor((ms) => ms.length >= 30);
+    const pipeline = h.daemon.pipeline('cam')!;
+    await h.stop();
+    const s = pipeline.status();
+    const { framesIn, inferred, dropped, skipped, errors } = s.counters;
+    expect(errors).toBe(0);
+    expect(inferred).toBeGreaterThanOrEqual(30);
+    expect(dropped).toBeGreaterThan(0); // 60 fps in, ~25 inferences a second out: the buffer must leak
+    expect(framesIn - (inferred + dropped + skipped)).toBeGreaterThanOrEqual(0);
+    expect(framesIn - (inferred + dropped + skipped)).toBeLessThanOrEqual(1);
+    const seqs = sub.messages.map(parse).map((r) => r.frame.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b)); // newest wins, never older after newer
+    await sub.close();
+  });
+});
+
+describe('failure isolation', () => {
+  it('a source that keeps dying is restarted and reported while the other pipeline keeps serving', async () => {
+    const sub = await Collector.connect(broker.url, ['edgerun/iso-dev/+/result']);
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: iso-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: dead-cam
+    source: { type: stream, url: "http://127.0.0.1:9/nothing.mjpg", width: 160, height: 120 }
+    model: { path: mobilenet_v1_0.25_128_quant.tflite }
+  - id: alive
+    source: { type: images, path: "${sharedMedia('bird.bmp')}", fps: 10, loop: true }
+    model: { path: mobilenet_v1_0.25_128_quant.tflite }
+`),
+    );
+    await sub.waitFor((ms) => ms.filter((m) => m.topic.endsWith('/alive/result')).length >= 5);
+    await new Promise((r) => setTimeout(r, 1500));
+    const res = await fetch(`${h.httpUrl}/api/status`);
+    const status = (await res.json()) as { pipelines: { id: string; state: string; source: { state: string; restarts: number; lastError?: string } }[] };
+    const dead = status.pipelines.find((p) => p.id === 'dead-cam')!;
+    expect(['restarting', 'starting']).toContain(dead.source.state);
+    expect(dead.source.restarts).toBeGreaterThanOrEqual(1);
+    expect(dead.source.lastError).toMatch(/ffmpeg/);
+    expect(status.pipelines.find((p) => p.id === 'alive')!.state).toBe('running');
+    await h.stop();
+    await sub.close();
+  });
+
+  it('a pipeline whose model cannot load is reported as failed and the others run', async () => {
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: bad-model-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: broken
+    source: { type: images, path: "${sharedMedia('bird.bmp')}", fps: 5, loop: true }
+    model: { path: invalid_model_invoking_error.tflite }
+  - id: fine
+    source: { type: images, path: "${sharedMedia('bird.bmp')}", fps: 5, loop: true }
+    model: { path: mobilenet_v1_0.25_128_quant.tflite }
+`),
+    );
+    const status = (await (await fetch(`${h.httpUrl}/api/status`)).json()) as { pipelines: { id: string; state: string; error?: string }[] };
+    expect(status.pipelines.find((p) => p.id === 'broken')).toMatchObject({ state: 'failed', error: expect.stringMatching(/fake-op-double/) });
+    expect(status.pipelines.find((p) => p.id === 'fine')!.state).toBe('running');
+    const health = (await (await fetch(`${h.httpUrl}/healthz`)).json()) as { ok: boolean; failed: number };
+    expect(health).toMatchObject({ ok: true, failed: 1 });
+    await h.stop();
+  });
+});
+
+describe('bad input never kills the daemon', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startDaemon(
+      makeConfig(`
+device: { id: bad-dev }
+mqtt: { url: ${broker.url} }
+http: { port: 0, maxBodyBytes: 100000 }
+pipelines:
+  - id: p
+    source: { type: images, path: "${sharedMedia('bird.bmp')}", fps: 5, loop: true }
+    model: { path: mobilenet_v1_0.25_128_quant.tflite }
+`),
+    );
+  });
+  afterAll(() => h?.stop());
+
+  it('POST /api/infer answers an image with a result', async () => {
+    const res = await fetch(`${h.httpUrl}/api/infer?pipeline=p`, { method: 'POST', body: await import('node:fs').then((fs) => fs.readFileSync(sharedMedia('parrot.jpg')).subarray(0, 99_000)) });
+    // a JPEG cut at 99,000 bytes is truncated: decoding must fail cleanly
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe('IMAGE_DECODE');
+    const bird = await import('node:fs').then((fs) => fs.readFileSync(sharedMedia('person/person.bmp')));
+    const ok = await fetch(`${h.httpUrl}/api/infer?pipeline=p`, { method: 'POST', body: bird });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { task: string }).task).toBe('classify');
+  });
+
+  it('an HTTP body that is not an image is a 400 naming the problem', async () => {
+    const res = await fetch(`${h.httpUrl}/api/infer`, { method: 'POST', body: 'hello, this is text' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; code: string };
+    expect(body.code).toBe('IMAGE_DECODE');
+    expect(body.error).toMatch(/http-body/);
+  });
+
+  it('an oversized body is refused with 413', async () => {
+    const res = await fetch(`${h.httpUrl}/api/infer`, { method: 'POST', body: Buffer.alloc(300_000, 1) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: string }).error).toMatch(/100000-byte limit/);
+  });
+
+  it('garbage on the subscribed Home Assistant status topic is survived', async () => {
+    const sub = await Collector.connect(broker.url, ['edgerun/bad-dev/p/result']);
+    const noise = await Collector.connect(broker.url, ['nothing/here']);
+    for (const payload of [Buffer.from([0, 255, 1, 254]), Buffer.from('{not json'), Buffer.alloc(1_000_000, 65), Buffer.from('online')]) {
+      await noise.client.publishAsync('homeassistant/status', payload, { qos: 1 });
+    }
+    const before = sub.messages.length;
+    await sub.waitFor((ms) => ms.length >= before + 3);
+    const health = await fetch(`${h.httpUrl}/healthz`);
+    expect(health.status).toBe(200);
+    await noise.close();
+    await sub.close();
+  });
+
+  it('unknown routes and methods get JSON errors', async () => {
+    expect((await fetch(`${h.httpUrl}/api/nope`)).status).toBe(404);
+    expect((await fetch(`${h.httpUrl}/api/status`, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('/metrics is Prometheus text with per-pipeline counters', async () => {
+    const text = await (await fetch(`${h.httpUrl}/metrics`)).text();
+    expect(text).toMatch(/# TYPE edgerun_inferences_total counter/);
+    expect(text).toMatch(/edgerun_inferences_total\{device="bad-dev",pipeline="p",model="mobilenet_v1_0.25_128_quant",engine="cpu"\} \d+/);
+  });
+
+  it('GET /api/events streams results as Server-Sent Events', async () => {
+    const res = await fetch(`${h.httpUrl}/api/events?pipeline=p`);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!/event: result\ndata: /.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text).toMatch(/"pipeline":"p"/);
+  });
+});
+
+describe('config', () => {
+  it('refuses an invalid file with one line per problem, each naming its key', async () => {
+    const { loadConfig } = await import('../../src/runtime/config.js');
+    const file = path.join(tempDir(), 'bad.yaml');
+    writeFileSync(file, `pipelines:\n  - id: Bad Id\n    source: { type: webcam }\n    model: { path: x.tflite, engine: gpu }\n    fps: fast\nhttp: { host: 0.0.0.0 }\nmqtt: { qos: 5 }\n`);
+    const err = await loadConfig(file).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/refusing to start/);
+    expect(msg).toMatch(/pipelines\[0\]\.id: must match pattern/);
+    expect(msg).toMatch(/pipelines\[0\]\.source\.type: expected one of "testsrc", "v4l2"/);
+    expect(msg).toMatch(/pipelines\[0\]\.model\.engine: expected one of "auto", "edgetpu", "cpu"; got "gpu"/);
+    expect(msg).toMatch(/pipelines\[0\]\.fps: expected number; got "fast"/);
+    expect(msg).toMatch(/mqtt\.qos: expected one of 0, 1, 2; got 5/);
+  });
+
+  it('names missing files and a public HTTP bind without a token', async () => {
+    const { parseConfig } = await import('../../src/runtime/config.js');
+    expect(() =>
+      parseConfig(`modelsDir: /nonexistent\nhttp: { host: 0.0.0.0 }\npipelines:\n  - id: a\n    source: { type: wav, path: /nope.wav }\n    model: { path: m.tflite }\n`, 'x.yaml'),
+    ).toThrow(/pipelines\[0\]\.model\.path: no model file at \/nonexistent\/m\.tflite[\s\S]*pipelines\[0\]\.source\.path: nothing at \/nope\.wav[\s\S]*http\.token: required when http\.host \(0\.0\.0\.0\)/);
+  });
+
+  it('environment variables override the broker URL and credentials', async () => {
+    const { parseConfig } = await import('../../src/runtime/config.js');
+    const c = parseConfig('pipelines: []\n', 'x.yaml', { EDGERUN_MQTT_URL: 'mqtt://10.0.0.5:1883', EDGERUN_MQTT_USERNAME: 'u', EDGERUN_MQTT_PASSWORD: 'p' });
+    expect(c.mqtt).toMatchObject({ url: 'mqtt://10.0.0.5:1883', username: 'u', password: 'p' });
+  });
+});
