@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { ImageDecodeError, errorMessage } from '../errors.js';
+import { EdgerunError, ImageDecodeError, errorMessage } from '../errors.js';
 import { decodeBmp } from './bmp.js';
 import { describeFirstBytes, sniffImageFormat, type ImageFormat } from './format.js';
 import type { RawImage } from './types.js';
@@ -24,8 +24,9 @@ export function requireImageFormat(input: Uint8Array, source: string): ImageForm
   return format;
 }
 
-export function sharpDecodeError(err: unknown, format: ImageFormat, source: string): ImageDecodeError {
-  if (err instanceof ImageDecodeError) return err;
+/** An ImageDecodeError for a failure inside sharp; edgerun's own errors pass through unchanged. */
+export function sharpDecodeError(err: unknown, format: ImageFormat, source: string): EdgerunError {
+  if (err instanceof EdgerunError) return err;
   const reason = errorMessage(err).trim().split('\n')[0];
   return new ImageDecodeError(`cannot decode image "${source}" as ${format.toUpperCase()}: ${reason}`, source);
 }

@@ -1,13 +1,21 @@
 import sharp from 'sharp';
+import { resizeBilinearRgb } from './bilinear.js';
 import type { InputTransform, RawImage, ResizeMode } from './types.js';
+
+/** How pixels are resampled: the 2-tap bilinear in bilinear.ts, or sharp with its 'nearest' or 'linear' kernel. */
+export type Sampler = 'bilinear' | 'nearest' | 'area';
 
 export interface ResizePlan {
   /** Size the source is resized to; smaller than the input only for letterbox. */
   width: number;
   height: number;
-  kernel: 'linear' | 'nearest';
+  sampler: Sampler;
   transform: InputTransform;
 }
+
+/** sharp's 'linear' kernel widens with the shrink factor, so it averages (antialiases) where bilinear samples. */
+// 'area' is an antialiased shrink: lanczos3, like PIL's ANTIALIAS that Coral's classification examples resize with.
+export const SHARP_KERNEL = { nearest: 'nearest', area: 'lanczos3' } as const;
 
 export function planResize(
   srcWidth: number,
@@ -26,7 +34,7 @@ export function planResize(
   return {
     width,
     height,
-    kernel: mode === 'nearest' ? 'nearest' : 'linear',
+    sampler: mode === 'nearest' || mode === 'area' ? mode : 'bilinear',
     transform: {
       scaleX: width / srcWidth,
       scaleY: height / srcHeight,
@@ -40,11 +48,15 @@ export function planResize(
   };
 }
 
-/** Resizes RGB pixels to the plan's size with sharp (fill, no aspect ratio kept); returns the same bytes when no resize is needed. */
-export async function resizeRgb(img: RawImage, plan: ResizePlan): Promise<Buffer> {
+/**
+ * Resizes RGB pixels to the plan's size (fill, no aspect ratio kept); returns the same bytes when no resize is needed.
+ * `img` may be smaller than the plan's source (a JPEG decoded at reduced size): it covers the same area.
+ */
+export async function resizeRgb(img: RawImage, plan: ResizePlan): Promise<Uint8Array> {
   if (img.width === plan.width && img.height === plan.height) return img.data;
+  if (plan.sampler === 'bilinear') return resizeBilinearRgb(img.data, img.width, img.height, plan.width, plan.height);
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .resize(plan.width, plan.height, { fit: 'fill', kernel: plan.kernel })
+    .resize(plan.width, plan.height, { fit: 'fill', kernel: SHARP_KERNEL[plan.sampler] })
     .raw()
     .toBuffer();
 }

@@ -37,10 +37,14 @@ export interface InputSpec {
 }
 
 /**
- * - `'bilinear'` / `'nearest'`: stretch to the input size, ignoring aspect ratio.
+ * - `'bilinear'`: stretch to the input size, ignoring aspect ratio, with a plain 2-tap bilinear (half-pixel centres,
+ *   as TensorFlow's resize_bilinear and OpenCV's INTER_LINEAR): what most TFLite reference results assume.
+ * - `'nearest'`: stretch, nearest neighbour.
+ * - `'area'`: stretch with sharp's smoothing (antialiased) resize: less aliasing on big shrinks, but values differ
+ *   from TensorFlow's resize.
  * - `'letterbox'`: keep aspect ratio (bilinear), centre, pad the rest with `padValue`.
  */
-export type ResizeMode = 'bilinear' | 'nearest' | 'letterbox';
+export type ResizeMode = 'bilinear' | 'nearest' | 'letterbox' | 'area';
 
 export interface PreprocessOptions {
   /** Default 'bilinear'. */

@@ -75,7 +75,9 @@ function planTask(task: TaskKind, outputs: readonly OutputTensorShape[], input: 
   }
   if (task === 'face') return { task, resize: 'letterbox', normalize: 'signed' };
   // int8 image models are trained on pixels / 255 unless their card says otherwise; uint8 takes raw bytes (pycoral).
-  return { task, resize: 'bilinear', ...(input.dtype === 'int8' ? { normalize: 'unit' as const } : {}) };
+  const normalize = input.dtype === 'int8' ? { normalize: 'unit' as const } : {};
+  // Classifiers: an antialiased shrink (Coral's examples resize with PIL's ANTIALIAS); EXPECTED.md's scores match it.
+  return { task, resize: task === 'classify' ? 'area' : 'bilinear', ...normalize };
 }
 
 interface OutputTensorShape {

@@ -43,7 +43,7 @@ describe('edgerun serve with the default config', () => {
 
       const sub = await Collector.connect('mqtt://127.0.0.1:1883', ['edgerun/#', 'homeassistant/#']);
       await sub.waitFor((ms) => ms.some((m) => m.topic === 'edgerun/edgerun-demo/classify/result'));
-      await sub.waitFor((ms) => ms.some((m) => m.topic === 'edgerun/edgerun-demo/detect/event'));
+      await sub.waitFor((ms) => ms.some((m) => m.topic === 'edgerun/edgerun-demo/detect/result'));
       expect(sub.texts('edgerun/edgerun-demo/status')).toContain('online');
       expect(sub.messages.some((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'))).toBe(true);
 

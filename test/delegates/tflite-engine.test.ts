@@ -2,12 +2,19 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { TensorData } from '../../src/delegates/engine.js';
 import { TfliteEngine } from '../../src/delegates/tflite-engine.js';
 import { loadTflite, tfliteLibraryCandidates } from '../../src/delegates/tflite-library.js';
 import { InputShapeError, LibraryLoadError, ModelLoadError } from '../../src/errors.js';
 import { sharedModel } from '../helpers/paths.js';
 
 const V1 = sharedModel('mobilenet_v1_0.25_128_quant.tflite');
+
+/** The quantized MobileNets used here have uint8 inputs and outputs. */
+function u8(view: TensorData): Uint8Array {
+  if (!(view instanceof Uint8Array)) throw new Error(`expected a uint8 tensor, got ${view.constructor.name}`);
+  return view;
+}
 
 function argmax(a: ArrayLike<number>): number {
   let best = 0;
@@ -45,17 +52,17 @@ describe('TfliteEngine', () => {
 
   it('writes inputs in place and reads outputs without copying', async () => {
     const engine = await TfliteEngine.fromFile(V1);
-    const input = engine.inputView(0);
+    const input = u8(engine.inputView(0));
     input.fill(128);
     await engine.invoke();
-    const first = Array.from(engine.outputView(0));
-    engine.inputView(0).fill(0);
+    const first = Array.from(u8(engine.outputView(0)));
+    u8(engine.inputView(0)).fill(0);
     await engine.invoke();
-    const second = Array.from(engine.outputView(0));
+    const second = Array.from(u8(engine.outputView(0)));
     expect(first).not.toEqual(second);
     engine.setInput(0, new Uint8Array(49152).fill(128));
     await engine.invoke();
-    expect(Array.from(engine.outputView(0))).toEqual(first);
+    expect(Array.from(u8(engine.outputView(0)))).toEqual(first);
     const probs = engine.outputFloat(0);
     expect(Math.min(...probs)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...probs)).toBeLessThanOrEqual(1);
@@ -79,11 +86,11 @@ describe('TfliteEngine', () => {
 
   it('serialises concurrent invokes on one interpreter', async () => {
     const engine = await TfliteEngine.fromFile(V1);
-    engine.inputView(0).fill(77);
+    u8(engine.inputView(0)).fill(77);
     await engine.invoke();
-    const reference = Array.from(engine.outputView(0));
+    const reference = Array.from(u8(engine.outputView(0)));
     await Promise.all(Array.from({ length: 8 }, () => engine.invoke()));
-    expect(Array.from(engine.outputView(0))).toEqual(reference);
+    expect(Array.from(u8(engine.outputView(0)))).toEqual(reference);
     engine.dispose();
   });
 
@@ -91,12 +98,12 @@ describe('TfliteEngine', () => {
     const bytes = readFileSync(V1);
     const a = TfliteEngine.fromBytes(bytes, { source: 'v1-bytes' });
     const b = await TfliteEngine.fromFile(V1);
-    a.inputView(0).fill(33);
-    b.inputView(0).fill(33);
+    u8(a.inputView(0)).fill(33);
+    u8(b.inputView(0)).fill(33);
     bytes.fill(0); // the engine owns a native copy: the caller's buffer may be reused
     await a.invoke();
     await b.invoke();
-    expect(Array.from(a.outputView(0))).toEqual(Array.from(b.outputView(0)));
+    expect(Array.from(u8(a.outputView(0)))).toEqual(Array.from(u8(b.outputView(0))));
     a.dispose();
     b.dispose();
   });
@@ -114,7 +121,7 @@ describe('TfliteEngine', () => {
     engine.dispose();
     engine.dispose();
     await expect(engine.invoke()).rejects.toThrow(/disposed/);
-    expect(() => engine.outputView(0)).toThrow(/after dispose/);
+    expect(() => u8(engine.outputView(0))).toThrow(/after dispose/);
   });
 
   it('defers dispose until an in-flight invoke finishes', async () => {

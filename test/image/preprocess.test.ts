@@ -6,9 +6,12 @@ import { ImageDecodeError, InputShapeError, UsageError } from '../../src/errors.
 import { decodeBmp } from '../../src/image/bmp.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { IMAGENET_NORMALIZE, inputGeometry, toInputSpec } from '../../src/image/input-spec.js';
-import { prepareImage, preprocessImage } from '../../src/image/preprocess.js';
+import { resizeBilinearRgb } from '../../src/image/bilinear.js';
+import { jpegShrinkFactor, prepareImage } from '../../src/image/prepare.js';
+import { preprocessImage } from '../../src/image/preprocess.js';
 import { inputToSource } from '../../src/image/resize.js';
-import type { InputSpec, RawImage } from '../../src/image/types.js';
+import type { InputSpec, RawImage, ResizeMode } from '../../src/image/types.js';
+import { referenceBilinearRgb } from './reference-bilinear.js';
 
 const media = (name: string): string => path.resolve(import.meta.dirname, '../../../shared/media', name);
 const file = (name: string): Buffer => readFileSync(media(name));
@@ -20,8 +23,15 @@ function raw(width: number, height: number, bytes: number[]): RawImage {
   return { data: Buffer.from(bytes), width, height, channels: 3 };
 }
 
-/** An independent resize of decoded pixels with sharp, to compare the tensor against. */
-async function sharpResize(img: RawImage, w: number, h: number, kernel: 'linear' | 'nearest'): Promise<Buffer> {
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+/** sharp's own resize of decoded pixels: what 'area' ('linear' kernel) and 'nearest' must reproduce. */
+async function sharpResize(img: RawImage, w: number, h: number, kernel: 'linear' | 'nearest' | 'lanczos3'): Promise<Buffer> {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(w, h, { fit: 'fill', kernel })
     .raw()
@@ -136,14 +146,31 @@ describe('quantization rules', () => {
 });
 
 describe('preprocessImage on real images', () => {
-  it('uint8 NHWC 224 from cat.bmp: raw bytes of the bilinear resize', async () => {
+  it('uint8 NHWC 224 from cat.bmp: raw bytes of the 2-tap bilinear resize (the default)', async () => {
     const img = decodeBmp(file('cat.bmp'), 'cat.bmp');
     const { tensor, transform } = await preprocessImage(img, MOBILENET_U8);
     expect(tensor).toBeInstanceOf(Uint8Array);
     expect(tensor.length).toBe(224 * 224 * 3);
-    expect(Buffer.from(tensor).equals(await sharpResize(img, 224, 224, 'linear'))).toBe(true);
+    expect(maxDiff(tensor, referenceBilinearRgb(img.data, img.width, img.height, 224, 224))).toBeLessThanOrEqual(1);
     expect(transform).toMatchObject({ scaleX: 224 / 512, scaleY: 224 / 341, padX: 0, padY: 0, srcWidth: 512, srcHeight: 341 });
     expect(inputToSource(transform, 224, 224)).toEqual({ x: 512, y: 341 });
+  });
+
+  it("'area' is sharp's antialiased resize (lanczos3); it differs from bilinear on a shrink", async () => {
+    const img = decodeBmp(file('cat.bmp'), 'cat.bmp');
+    const area = await preprocessImage(img, MOBILENET_U8, { resize: 'area' });
+    const bilinear = await preprocessImage(img, MOBILENET_U8);
+    expect(Buffer.from(area.tensor).equals(await sharpResize(img, 224, 224, 'lanczos3'))).toBe(true);
+    expect(area.transform).toEqual(bilinear.transform);
+    expect(maxDiff(area.tensor, bilinear.tensor)).toBeGreaterThan(10);
+  });
+
+  it('an unknown resize mode is a UsageError listing the modes', async () => {
+    const err = await preprocessImage(decodeBmp(file('cat.bmp'), 'cat.bmp'), MOBILENET_U8, { resize: 'cubic' as ResizeMode }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe('resize mode "cubic"; expected bilinear, nearest, letterbox or area');
   });
 
   it('int8 640 letterbox of cat_720p.jpg: grey bars above and below, corners map back to the source', async () => {
@@ -154,7 +181,8 @@ describe('preprocessImage on real images', () => {
     expect(transform).toEqual({ scaleX: 0.5, scaleY: 0.5, padX: 0, padY: 140, srcWidth: 1280, srcHeight: 720, inputWidth: 640, inputHeight: 640 });
     const row = (y: number): Int8Array => tensor.subarray(y * 640 * 3, (y + 1) * 640 * 3) as Int8Array;
     for (const y of [0, 139, 500, 639]) expect(row(y).every((v) => v === 114 - 128)).toBe(true);
-    const resized = await sharpResize(img, 640, 360, 'linear');
+    const resized = resizeBilinearRgb(img.data, 1280, 720, 640, 360);
+    expect(maxDiff(resized, referenceBilinearRgb(img.data, 1280, 720, 640, 360))).toBeLessThanOrEqual(1);
     for (const y of [140, 320, 499]) {
       const want = resized.subarray((y - 140) * 640 * 3, (y - 139) * 640 * 3);
       expect([...row(y)]).toEqual([...want].map((p) => p - 128));
@@ -180,7 +208,7 @@ describe('preprocessImage on real images', () => {
     const { tensor } = await preprocessImage(img, spec);
     expect(tensor).toBeInstanceOf(Float32Array);
     expect(tensor.length).toBe(3 * 224 * 224);
-    const resized = await sharpResize(img, 224, 224, 'linear');
+    const resized = resizeBilinearRgb(img.data, img.width, img.height, 224, 224);
     const { mean, std } = IMAGENET_NORMALIZE as { mean: number[]; std: number[] };
     for (const i of [0, 1000, 25_000, 224 * 224 - 1]) {
       for (let c = 0; c < 3; c++) {
@@ -221,9 +249,19 @@ describe('prepareImage (decode + resize in one go)', () => {
     expect(a.transform).toEqual(b.transform);
   });
 
-  for (const resize of ['bilinear', 'nearest', 'letterbox'] as const) {
+  for (const resize of ['bilinear', 'letterbox'] as const) {
+    it(`JPEG ${resize} below 8x the input size: identical to decode + preprocess`, async () => {
+      const buf = file('cat_720p.jpg');
+      const a = await prepareImage(buf, 'cat_720p.jpg', MOBILENET_U8, { resize });
+      const b = await preprocessImage(await decodeImage(buf, 'cat_720p.jpg'), MOBILENET_U8, { resize });
+      expect(a.transform).toEqual(b.transform);
+      expect(Buffer.from(a.tensor).equals(Buffer.from(b.tensor))).toBe(true);
+    });
+  }
+
+  for (const resize of ['nearest', 'area'] as const) {
     it(`JPEG ${resize}: same shape and transform as decode + preprocess, values within a few levels`, async () => {
-      // 1280x720 to 224: sharp decodes the JPEG at half size, so values differ slightly from a full decode.
+      // sharp resizes these while decoding, with shrink-on-load, so values differ slightly from a full decode.
       const buf = file('cat_720p.jpg');
       const a = await prepareImage(buf, 'cat_720p.jpg', MOBILENET_U8, { resize });
       const b = await preprocessImage(await decodeImage(buf, 'cat_720p.jpg'), MOBILENET_U8, { resize });
@@ -234,6 +272,42 @@ describe('prepareImage (decode + resize in one go)', () => {
       expect(sum / a.tensor.length).toBeLessThan(resize === 'nearest' ? 5 : 1);
     });
   }
+
+  it('jpegShrinkFactor: 8 or 4, dividing the size exactly, leaving at least 2x the target on both axes', () => {
+    expect(jpegShrinkFactor(1280, 720, 224, 224)).toBe(1);
+    expect(jpegShrinkFactor(1792, 1792, 224, 224)).toBe(4);
+    expect(jpegShrinkFactor(1790, 1792, 224, 224)).toBe(1);
+    expect(jpegShrinkFactor(4032, 3024, 300, 300)).toBe(4);
+    expect(jpegShrinkFactor(4032, 3024, 150, 150)).toBe(8);
+    expect(jpegShrinkFactor(4032, 3024, 640, 360)).toBe(1);
+  });
+
+  it('big JPEG: decoded at 1/4 size, then bilinear; same geometry as a full decode', async () => {
+    // 1792x1792 to 224: 448x448 after a 1/4 shrink-on-load, still twice the input. Red and green are ramps along x
+    // and y: any misplacement of the reduced image would show as an offset in them.
+    const n = 1792;
+    const ramp = new Uint8Array(n * n * 3);
+    for (let i = 0; i < n * n; i++) ramp.set([Math.round(((i % n) * 255) / (n - 1)), Math.round((Math.floor(i / n) * 255) / (n - 1)), 128], i * 3);
+    const big = await sharp(ramp, { raw: { width: n, height: n, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer();
+    const a = await prepareImage(big, 'big.jpg', MOBILENET_U8);
+    const b = await preprocessImage(await decodeImage(big, 'big.jpg'), MOBILENET_U8);
+    expect(a.transform).toEqual(b.transform);
+    expect(a.transform).toMatchObject({ srcWidth: 1792, srcHeight: 1792, scaleX: 0.125, scaleY: 0.125 });
+    let sum = 0;
+    for (let i = 0; i < a.tensor.length; i++) sum += Math.abs(a.tensor[i]! - b.tensor[i]!);
+    // Measured: mean 0.28, max 2 (JPEG noise, which the full-size bilinear samples and the reduced decode averages).
+    expect(sum / a.tensor.length).toBeLessThan(0.5);
+    expect(maxDiff(a.tensor, b.tensor)).toBeLessThanOrEqual(3);
+    expect(Buffer.from(a.tensor).equals(Buffer.from(b.tensor))).toBe(false);
+  });
+
+  it('PNG bilinear: identical to decode + preprocess', async () => {
+    const buf = file('sergey.png');
+    const a = await prepareImage(buf, 'sergey.png', MOBILENET_U8);
+    const b = await preprocessImage(await decodeImage(buf, 'sergey.png'), MOBILENET_U8);
+    expect(a.transform).toEqual(b.transform);
+    expect(Buffer.from(a.tensor).equals(Buffer.from(b.tensor))).toBe(true);
+  });
 
   it('PNG with EXIF orientation: transform uses the oriented size', async () => {
     const png = await sharp(Buffer.alloc(40 * 20 * 3, 200), { raw: { width: 40, height: 20, channels: 3 } })

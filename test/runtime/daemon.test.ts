@@ -66,6 +66,35 @@ pipelines:
   });
 });
 
+describe('detection events', () => {
+  it('objects start with `new` events and end with `end` events, Frigate-style', async () => {
+    const sub = await Collector.connect(broker.url, ['edgerun/ev-dev/dets/#']);
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: ev-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: dets
+    source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 10, loop: true }
+    model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite }
+    task: { type: detect, threshold: 0.3 }
+    publish: { minScore: 0.5 }
+`),
+    );
+    await sub.waitFor((ms) => ms.filter((m) => m.topic.endsWith('/result')).length >= 5);
+    await h.stop();
+    const events = sub.messages.filter((m) => m.topic === 'edgerun/ev-dev/dets/event').map((m) => JSON.parse(m.payload.toString()) as { type: string; id: string; label: string; topScore: number; startTime: string; endTime?: string });
+    const news = events.filter((e) => e.type === 'new');
+    // EXPECTED.md: three cats and a dog at >= 0.5 on this image; the same image again and again adds no new objects.
+    expect(news.map((e) => e.label).sort()).toEqual(['cat', 'cat', 'cat', 'dog']);
+    expect(events.filter((e) => e.type === 'update')).toEqual([]);
+    const ends = events.filter((e) => e.type === 'end');
+    expect(ends.map((e) => e.id).sort()).toEqual(news.map((e) => e.id).sort());
+    for (const e of ends) expect(Date.parse(e.endTime!)).toBeGreaterThanOrEqual(Date.parse(e.startTime));
+    await sub.close();
+  });
+});
+
 describe('a fast ffmpeg testsrc stream and a slow model', () => {
   it('counts add up: frames in = inferred + dropped + skipped (+ one pending)', async () => {
     const sub = await Collector.connect(broker.url, ['edgerun/cam-dev/cam/result']);
