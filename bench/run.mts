@@ -1,10 +1,15 @@
-/** `npm run bench [-- --quick] [-- --only invoke,e2e,lifecycle]`: figures and ratios measured side by side. */
+/**
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon]`: figures and ratios measured side by
+ * side in one run. `--long` runs the daemon RSS check for 10 minutes.
+ */
 import os from 'node:os';
+import { benchDaemon } from './daemon.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { rssMb } from './stats.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const long = args.includes('--long');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 
@@ -12,6 +17,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   invoke: benchInvoke,
   e2e: benchEndToEnd,
   lifecycle: benchCreateDispose,
+  daemon: (q) => benchDaemon(q, long),
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);

@@ -1,0 +1,150 @@
+/**
+ * Daemon benchmarks (issue 3), each against a real `edgerun serve` child process and a real mosquitto:
+ * pipeline throughput vs bare invoke, capture→subscriber latency overhead, RSS over time, idle CPU.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TfliteEngine } from '../src/delegates/tflite-engine.js';
+import { startMosquitto, type Mosquitto } from '../test/transport/mosquitto.js';
+import { Collector } from '../test/transport/mqtt-collector.js';
+import { fmt, percentile, table } from './stats.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const shared = path.resolve(root, '../shared');
+const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+interface Running {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function startServe(brokerUrl: string, pipelines: string, device: string): Running {
+  const dir = mkdtempSync(path.join(tmpdir(), 'edgerun-bench-'));
+  const file = path.join(dir, 'edgerun.yaml');
+  writeFileSync(
+    file,
+    `device: { id: ${device} }\nmodelsDir: ${path.join(shared, 'models')}\nstateDir: ${dir}\nhttp: { enabled: false }\n` +
+      `mqtt: { url: ${brokerUrl}, statsIntervalS: 3600, homeAssistant: { enabled: false } }\nlog: { level: warn }\npipelines:\n${pipelines}`,
+  );
+  const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return {
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function procStat(pid: number): { cpuTicks: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuTicks, rssMb: rssKb / 1024 };
+}
+
+async function bareInvokeMs(model: string, runs: number): Promise<number> {
+  const engine = await TfliteEngine.fromFile(path.join(shared, 'models', model));
+  for (let i = 0; i < 3; i++) await engine.invoke();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await engine.invoke();
+    times.push(performance.now() - t0);
+  }
+  engine.dispose();
+  return percentile(times, 50);
+}
+
+interface ResultMessage {
+  frame: { seq: number; capturedAt: string };
+  timings: { invokeMs: number; preprocessMs: number; postprocessMs: number };
+}
+
+async function throughputAndLatency(broker: Mosquitto, seconds: number): Promise<void> {
+  const sub = await Collector.connect(broker.url, ['edgerun/bench-tp/cam/result'], { subscribeQos: 0 });
+  const received: { at: number; msg: ResultMessage }[] = [];
+  sub.client.on('message', (_t, payload) => received.push({ at: Date.now(), msg: JSON.parse(payload.toString()) as ResultMessage }));
+  const daemon = startServe(
+    broker.url,
+    `  - id: cam\n    source: { type: testsrc, width: 640, height: 480, fps: 60 }\n    model: { path: mobilenet_v2_1.0_224_quant.tflite }\n    task: { type: classify, topK: 1 }\n`,
+    'bench-tp',
+  );
+  await sub.waitFor((ms) => ms.length >= 5);
+  received.length = 0;
+  const t0 = Date.now();
+  await wait(seconds * 1000);
+  const window = received.filter((r) => r.at - t0 <= seconds * 1000);
+  await daemon.stop();
+  await sub.close();
+  const ips = window.length / seconds;
+  const bare = await bareInvokeMs('mobilenet_v2_1.0_224_quant.tflite', 40);
+  const overhead = window.map((r) => r.at - Date.parse(r.msg.frame.capturedAt) - r.msg.timings.invokeMs);
+  const latency = window.map((r) => r.at - Date.parse(r.msg.frame.capturedAt));
+  console.log('\n## Pipeline throughput and latency (testsrc 640x480 @ 60 fps → MobileNet v2 224 → mosquitto → subscriber)');
+  console.log(
+    table(
+      ['inferences/s', 'bare invoke p50 ms', '1/invoke (per s)', 'ratio', 'capture→subscriber p50 ms', 'p99 ms', 'minus invoke: p50 ms', 'p99 ms'],
+      [[ips.toFixed(2), fmt(bare), (1000 / bare).toFixed(2), (ips / (1000 / bare)).toFixed(3), fmt(percentile(latency, 50)), fmt(percentile(latency, 99)), fmt(percentile(overhead, 50)), fmt(percentile(overhead, 99))]],
+    ),
+  );
+  console.log('targets: ratio ≥ 0.95; overhead p99 ≤ 15 ms (capture time is when ffmpeg\'s frame reached us, ms resolution)');
+}
+
+async function rssAndIdle(broker: Mosquitto, minutes: number): Promise<void> {
+  const daemon = startServe(
+    broker.url,
+    `  - id: cls\n    source: { type: images, path: "${path.join(shared, 'media')}/*.bmp", fps: 10, loop: true }\n    model: { path: mobilenet_v2_1.0_224_quant.tflite }\n`,
+    'bench-rss',
+  );
+  const pid = daemon.child.pid!;
+  await wait(5000);
+  const samples: [number, number][] = [];
+  const t0 = Date.now();
+  const every = Math.max(5000, (minutes * 60_000) / 12);
+  while (Date.now() - t0 < minutes * 60_000) {
+    samples.push([(Date.now() - t0) / 60_000, procStat(pid).rssMb]);
+    await wait(every);
+  }
+  samples.push([(Date.now() - t0) / 60_000, procStat(pid).rssMb]);
+  await daemon.stop();
+  const n = samples.length;
+  const mx = samples.reduce((s, [x]) => s + x, 0) / n;
+  const my = samples.reduce((s, [, y]) => s + y, 0) / n;
+  const slope = samples.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / samples.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  console.log(`\n## RSS of a daemon with one MobileNet v2 pipeline (images at 10 fps) over ${minutes} min`);
+  console.log(`samples (min: MB): ${samples.map(([x, y]) => `${x.toFixed(1)}: ${y.toFixed(0)}`).join(', ')}`);
+  console.log(`max ${Math.max(...samples.map(([, y]) => y)).toFixed(1)} MB, trend ${slope.toFixed(2)} MB/min (targets: ≤ 200 MB, flat)`);
+
+  // Idle: one image at start, then nothing for 1,000 s: the pipeline, broker connection and timers are all live.
+  const idle = startServe(
+    broker.url,
+    `  - id: idle\n    source: { type: images, path: "${path.join(shared, 'media')}/cat.bmp", fps: 0.001, loop: true }\n    model: { path: mobilenet_v2_1.0_224_quant.tflite }\n`,
+    'bench-idle',
+  );
+  await wait(5000);
+  const a = procStat(idle.child.pid!);
+  const idleSeconds = 20;
+  await wait(idleSeconds * 1000);
+  const b = procStat(idle.child.pid!);
+  await idle.stop();
+  const cpu = ((b.cpuTicks - a.cpuTicks) / TICKS_PER_S / idleSeconds) * 100;
+  console.log(`\n## Idle CPU (one pipeline, no frames flowing, ${idleSeconds} s): ${cpu.toFixed(2)}% of a core (target ≤ 1%); RSS ${b.rssMb.toFixed(0)} MB`);
+}
+
+export async function benchDaemon(quick: boolean, long: boolean): Promise<void> {
+  const broker = await startMosquitto();
+  try {
+    await throughputAndLatency(broker, quick ? 8 : 30);
+    await rssAndIdle(broker, long ? 10 : quick ? 0.5 : 2);
+  } finally {
+    await broker.stop();
+  }
+}
