@@ -4,6 +4,8 @@ import pino from 'pino';
 import { errorMessage } from '../errors.js';
 import { loadConfig } from '../runtime/config.js';
 import { Daemon } from '../runtime/daemon.js';
+import { ServiceNotifications, serviceStatusLine, type SummarisedPipeline } from '../runtime/service-notify.js';
+import { openSystemdNotifier } from '../runtime/systemd-notify.js';
 import { parseCommandArgs } from './args.js';
 
 /** The bundled config: embedded broker, local HTTP API, pipelines over ../shared's images. */
@@ -23,6 +25,12 @@ export async function runServe(args: string[]): Promise<number> {
   );
   log.info({ config: configPath }, 'starting edgerun');
   const daemon = new Daemon(config, log);
+  const systemd = new ServiceNotifications(
+    openSystemdNotifier(),
+    () => serviceStatusLine(daemon.status().pipelines as SummarisedPipeline[]),
+    log,
+  );
+  systemd.start();
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -30,6 +38,7 @@ export async function runServe(args: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping');
+      systemd.stopping();
       const deadline = setTimeout(() => {
         log.error(`did not stop within ${STOP_DEADLINE_MS} ms; exiting anyway`);
         resolve(1);
@@ -49,13 +58,27 @@ export async function runServe(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     process.on('SIGHUP', () => {
-      daemon.reload().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'config reload refused; the running config stays'));
+      // Before start() has finished, READY=1 is still to come from start() itself.
+      const started = daemon.ready;
+      if (started) systemd.reloading();
+      daemon
+        .reload()
+        .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'config reload refused; the running config stays'))
+        .finally(() => {
+          if (started && !stopping) systemd.ready();
+        });
     });
-    daemon.start().catch((err: unknown) => {
-      log.fatal({ err: errorMessage(err) }, 'cannot start');
-      stopping = true;
-      void daemon.stop().finally(() => resolve(1));
-    });
+    daemon.start().then(
+      () => {
+        if (!stopping) systemd.ready();
+      },
+      (err: unknown) => {
+        log.fatal({ err: errorMessage(err) }, 'cannot start');
+        systemd.stopping();
+        stopping = true;
+        void daemon.stop().finally(() => resolve(1));
+      },
+    );
   });
 }
 
