@@ -1,0 +1,60 @@
+/**
+ * The keyword task in the daemon's config: its options, which pipelines are audio pipelines (their source
+ * delivers PCM), and the checks that keep audio sources and image tasks apart.
+ */
+import type { MicrophoneConfig, SourceConfig, WavConfig } from '../sensors/source-config.js';
+import type { AudioTaskOptions } from './audio-model-runner.js';
+import type { PipelineConfig } from './config.js';
+
+/** `task.*` keys only the keyword task reads (threshold and topK are shared with the image tasks). */
+export interface KeywordTaskConfig {
+  hopMs?: number;
+  averageWindowMs?: number;
+  minCount?: number;
+  suppressionMs?: number;
+  input?: 'auto' | 'features' | 'waveform';
+  windowMs?: number;
+}
+
+const KEYWORD_ONLY: readonly (keyof KeywordTaskConfig)[] = ['hopMs', 'averageWindowMs', 'minCount', 'suppressionMs', 'input', 'windowMs'];
+
+export function isAudioSource(source: SourceConfig): source is MicrophoneConfig | WavConfig {
+  return source.type === 'microphone' || source.type === 'wav';
+}
+
+/** Config problems, each naming its key: an audio source with an image task, or the keyword task without audio. */
+export function audioTaskProblems(p: PipelineConfig, at: string): string[] {
+  const task = p.task.type;
+  if (isAudioSource(p.source)) {
+    if (task !== 'auto' && task !== 'keyword') {
+      return [`${at}.task.type: the ${p.source.type} source delivers audio, which only the keyword task takes; got "${task}"`];
+    }
+    if (p.fps !== undefined) return [`${at}.fps: audio pipelines run every task.hopMs, not at an fps; remove fps`];
+    return [];
+  }
+  const problems: string[] = [];
+  if (task === 'keyword') problems.push(`${at}.task.type: keyword needs an audio source (microphone or wav); the source is ${p.source.type}`);
+  for (const key of KEYWORD_ONLY) {
+    if (p.task[key] !== undefined) problems.push(`${at}.task.${key}: only audio pipelines (microphone or wav source) use it`);
+  }
+  return problems;
+}
+
+/** The runner options of an audio pipeline; undefined for image pipelines. */
+export function audioTaskOptions(p: PipelineConfig): AudioTaskOptions | undefined {
+  if (!isAudioSource(p.source)) return undefined;
+  const t = p.task;
+  const sampleRate = p.source.sampleRate;
+  const defined = Object.entries({
+    topK: t.topK,
+    threshold: t.threshold,
+    hopMs: t.hopMs,
+    averageWindowMs: t.averageWindowMs,
+    minCount: t.minCount,
+    suppressionMs: t.suppressionMs,
+    input: t.input,
+    windowMs: t.windowMs,
+    sampleRate,
+  }).filter(([, v]) => v !== undefined);
+  return Object.fromEntries(defined) as AudioTaskOptions;
+}
