@@ -20,6 +20,7 @@ import { decodePose } from '../tasks/pose.js';
 import { segment } from '../tasks/segment.js';
 import type { OutputTensor } from '../tasks/tensor.js';
 import { parseYoloNames } from '../tasks/yolo-names.js';
+import { impliedConventions } from './input-conventions.js';
 
 export const TASKS: readonly TaskKind[] = ['classify', 'detect', 'segment', 'pose', 'face'];
 
@@ -90,7 +91,8 @@ export class ModelRunner {
     readonly opened: OpenedEngine,
     readonly task: TaskKind,
     private readonly plan: TaskPlan,
-    private readonly spec: InputSpec,
+    /** The input as preprocessing fills it (dtype, layout, normalization). */
+    readonly spec: InputSpec,
     readonly labels: Labels | undefined,
     private readonly options: TaskOptions,
   ) {}
@@ -115,7 +117,8 @@ export class ModelRunner {
     }
     if (!TASKS.includes(task)) throw new UsageError(`unknown task "${String(task)}"; expected auto or ${TASKS.join(', ')}`);
     const baseSpec = toInputSpec(input);
-    const plan = planTask(task, outputs, baseSpec);
+    // What the model itself implies (ONNX metadata, torchvision ImageNet classifiers, grey inputs) beats the family default.
+    const plan = { ...planTask(task, outputs, baseSpec), ...impliedConventions(fileInfo, input, outputs, task) };
     const spec = toInputSpec(input, options.normalize ?? plan.normalize);
     const labels = await loadLabels(options.labelsPath, opened.modelBytes, modelPath);
     return new ModelRunner(opened, task, plan, spec, labels, options);
@@ -213,7 +216,7 @@ function describeOutputs(outputs: readonly OutputTensorShape[]): string {
   return outputs.map((o) => `${o.dtype}[${o.shape.join(',')}]`).join(', ');
 }
 
-async function loadLabels(labelsPath: string | undefined, modelBytes: Uint8Array, modelPath: string): Promise<Labels | undefined> {
+export async function loadLabels(labelsPath: string | undefined, modelBytes: Uint8Array, modelPath: string): Promise<Labels | undefined> {
   if (labelsPath) {
     let text: string;
     try {

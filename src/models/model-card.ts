@@ -1,0 +1,191 @@
+/**
+ * Model cards with Google Model Card Toolkit's fields (model_details, model_parameters, considerations,
+ * quantitative_analysis; snake_case as in its JSON schema). Three sources, never mixed up:
+ * - the catalog: the hand-written text (overview, owners, licence, uses, limitations, ethics) and the *target*
+ *   metrics, each with where it was published;
+ * - the model files in the store, read by inspectModelBytes (the code behind `edgerun inspect`): tensors, dtypes,
+ *   shapes, quantization, ops, Edge TPU coverage. A file not in the store has no facts on its card;
+ * - the card store: the *actual* metrics this device measured.
+ */
+import { readFile } from 'node:fs/promises';
+import { filesOf, type CatalogModel, type FileRole } from './catalog.js';
+import type { Measurement } from './card-store.js';
+import type { ModelStore } from './model-store.js';
+import { inspectModelBytes, type ModelReport, type TensorReport } from '../runtime/inspect-model.js';
+
+export interface CardTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  quantization: { scale: number; zero_point: number; per_channel: number } | null;
+}
+
+export interface CardFile {
+  role: FileRole;
+  name: string;
+  size: number;
+  sha256: string;
+  url?: string;
+  installed: boolean;
+  /** From the file (inspectModelBytes); absent when the file is not in the store or is a labels file. */
+  facts?: {
+    inputs: CardTensor[];
+    outputs: CardTensor[];
+    operators: number;
+    ops: Record<string, number>;
+    edgetpu: { compiled: boolean; ops_on_tpu: number; ops_on_cpu: number };
+    metadata: ModelReport['metadata'];
+  };
+}
+
+export interface PerformanceMetric {
+  type: string;
+  value: number;
+  unit: string;
+  /** `target`: published elsewhere; `actual`: measured on this device. */
+  kind: 'target' | 'actual';
+  slice?: string;
+  engine?: string;
+  platform?: string;
+  source: string;
+  note?: string;
+}
+
+export interface ModelCard {
+  model_details: {
+    name: string;
+    id: string;
+    overview: string;
+    version: { name: string };
+    owners: { name: string; contact?: string }[];
+    licenses: { identifier: string }[];
+    references: { reference: string }[];
+    citations: { citation: string }[];
+    source: { name: string; url: string; commit?: string };
+  };
+  model_parameters: {
+    model_architecture: string;
+    task: string;
+    input_format: string;
+    output_format: string;
+    labels: { count: number; embedded: boolean; file?: string; names?: string[] };
+    files: CardFile[];
+  };
+  considerations: {
+    use_cases: { description: string }[];
+    out_of_scope_uses: { description: string }[];
+    limitations: { description: string }[];
+    ethical_considerations: { name: string; mitigation_strategy: string }[];
+  };
+  quantitative_analysis: { performance_metrics: PerformanceMetric[] };
+}
+
+function tensor(t: TensorReport): CardTensor {
+  return {
+    name: t.name,
+    dtype: t.dtype,
+    shape: t.shape,
+    quantization: t.quantization ? { scale: t.quantization.scale, zero_point: t.quantization.zeroPoint, per_channel: t.quantization.perChannel } : null,
+  };
+}
+
+export function describeTensors(ts: CardTensor[]): string {
+  return ts.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(', ');
+}
+
+export async function buildModelCard(model: CatalogModel, store: ModelStore, measurements: Measurement[]): Promise<ModelCard> {
+  const files: CardFile[] = [];
+  for (const { role, file } of filesOf(model)) {
+    const installed = store.has(file.sha256);
+    const card: CardFile = { role, name: file.name, size: file.size, sha256: file.sha256, ...(file.url ? { url: file.url } : {}), installed };
+    if (installed && role !== 'labels') {
+      const r = inspectModelBytes(await readFile(store.blobPath(file.sha256)), file.name);
+      card.facts = {
+        inputs: r.inputs.map(tensor),
+        outputs: r.outputs.map(tensor),
+        operators: r.operators,
+        ops: r.ops,
+        edgetpu: { compiled: r.edgetpu.compiled, ops_on_tpu: r.edgetpu.tpuOps, ops_on_cpu: r.edgetpu.cpuOps },
+        metadata: r.metadata,
+      };
+    }
+    files.push(card);
+  }
+  const first = files.find((f) => f.facts)?.facts;
+  const fam = model.family;
+  return {
+    model_details: {
+      name: model.name,
+      id: model.id,
+      overview: model.card.overview,
+      version: { name: model.version },
+      owners: fam.owners,
+      licenses: [{ identifier: model.licence }],
+      references: fam.references.map((reference) => ({ reference })),
+      citations: [{ citation: fam.citation }],
+      source: fam.source,
+    },
+    model_parameters: {
+      model_architecture: model.architecture,
+      task: model.task,
+      input_format: first ? describeTensors(first.inputs) : `${model.input.kind} [${model.input.shape.join(',')}] (from the catalog; no file in the store)`,
+      output_format: first ? describeTensors(first.outputs) : '(no file in the store: pull or import it to see its outputs)',
+      labels: {
+        count: model.labels.count,
+        embedded: model.labels.embedded ?? false,
+        ...(model.labels.file ? { file: model.labels.file.name } : {}),
+        ...(model.labels.names ? { names: model.labels.names } : {}),
+      },
+      files,
+    },
+    considerations: {
+      use_cases: model.card.intendedUses.map((description) => ({ description })),
+      out_of_scope_uses: model.card.outOfScope.map((description) => ({ description })),
+      limitations: model.card.limitations.map((description) => ({ description })),
+      ethical_considerations: model.card.ethical.map((e) => ({ name: e.name, mitigation_strategy: e.mitigation })),
+    },
+    quantitative_analysis: {
+      performance_metrics: [...model.card.targets.map(targetMetric), ...measurements.flatMap((m) => actualMetrics(m, files))],
+    },
+  };
+}
+
+function targetMetric(t: CatalogModel['card']['targets'][number]): PerformanceMetric {
+  return {
+    type: t.metric,
+    value: t.value,
+    unit: t.unit,
+    kind: 'target',
+    ...(t.dataset ? { slice: t.dataset } : {}),
+    ...(t.engine ? { engine: t.engine } : {}),
+    ...(t.platform ? { platform: t.platform } : {}),
+    source: t.source,
+    ...(t.note ? { note: t.note } : {}),
+  };
+}
+
+function actualMetrics(m: Measurement, files: CardFile[]): PerformanceMetric[] {
+  const file = files.find((f) => f.sha256 === m.sha256)?.name ?? m.sha256.slice(0, 12);
+  const platform = `this device: ${m.host.cpu} (${m.host.cores} cores, ${m.host.arch})`;
+  const source = `${m.source === 'bench' ? 'edgerun models bench' : 'edgerun serve'}, ${m.at}`;
+  if (m.kind === 'latency') {
+    const note = `${file}, invoke only, ${m.samples} runs${m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : ''}`;
+    return [
+      { type: 'latency p50', value: m.p50Ms, unit: 'ms', kind: 'actual', engine: m.engine, platform, source, note },
+      { type: 'latency p90', value: m.p90Ms, unit: 'ms', kind: 'actual', engine: m.engine, platform, source, note },
+    ];
+  }
+  return [
+    {
+      type: 'evaluation rows passed',
+      value: m.total > 0 ? Math.round((m.passed / m.total) * 1000) / 10 : 0,
+      unit: '%',
+      kind: 'actual',
+      slice: `${m.evalSet} (${m.passed}/${m.total})`,
+      engine: m.engine,
+      platform,
+      source,
+      note: file,
+    },
+  ];
+}

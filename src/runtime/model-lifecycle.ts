@@ -1,0 +1,206 @@
+/**
+ * The daemon's model lifecycle: the store and catalog, swapped models that survive restarts, remote swap and
+ * rollback commands (MQTT `<prefix>/<device>/cmd/model` → `cmd/result`, and the HTTP routes in model-routes.ts)
+ * after the trust checks, and the card measurements of what it serves.
+ */
+import type { Logger } from 'pino';
+import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import { EdgerunError, errorMessage } from '../errors.js';
+import { CardStore } from '../models/card-store.js';
+import { loadCatalog, type Catalog } from '../models/catalog.js';
+import { ModelStore } from '../models/model-store.js';
+import type { MqttPublisher } from '../transport/mqtt-publisher.js';
+import { RequestVerifier, type Channel } from '../trust/request-verifier.js';
+import { ActiveModels, configuredKey, type ModelTarget } from './active-models.js';
+import { CardRecorder } from './card-recorder.js';
+import type { DaemonConfig, PipelineConfig } from './config.js';
+import { BadCommandError, correlationIdOf, parseModelCommand, type ModelCommand } from './model-command.js';
+import { ModelSwapper } from './model-swapper.js';
+import type { Pipeline } from './pipeline.js';
+import type { ActiveModel } from './pipeline-model.js';
+
+export interface LifecycleHost {
+  deviceId: string;
+  topicRoot: string;
+  pipeline(id: string): Pipeline | undefined;
+  probe(): EdgeTpuProbeResult;
+}
+
+export interface CommandAnswer {
+  v: 1;
+  ok: boolean;
+  correlationId?: string;
+  device: string;
+  action?: ModelCommand['action'];
+  pipeline?: string;
+  /** The model now serving (after a swap or rollback). */
+  model?: ActiveModel;
+  /** The model served before it. */
+  previous?: ActiveModel;
+  error?: { code: string; message: string };
+  /** On failure: the model that keeps serving. */
+  serving?: ActiveModel;
+  durationMs: number;
+}
+
+export const MODEL_COMMAND_TOPIC = 'cmd/model';
+export const COMMAND_RESULT_TOPIC = 'cmd/result';
+
+export class ModelLifecycle {
+  readonly store: ModelStore;
+  readonly cards: CardStore;
+  private catalogCache: Catalog | undefined;
+  private readonly active: ActiveModels;
+  private readonly verifier: RequestVerifier;
+  private readonly swapper: ModelSwapper;
+  private readonly recorder: CardRecorder;
+  private readonly configured = new Map<string, PipelineConfig['model']>();
+
+  constructor(
+    private readonly config: DaemonConfig,
+    private readonly host: LifecycleHost,
+    private readonly log: Logger,
+    /** Commands through the embedded broker bound to loopback count as local. */
+    private readonly localBroker: boolean,
+  ) {
+    this.store = ModelStore.forStateDir(config.stateDir);
+    this.cards = CardStore.forStateDir(config.stateDir);
+    this.active = ActiveModels.forStateDir(config.stateDir);
+    this.verifier = new RequestVerifier(config.trust, host.deviceId, config.stateDir);
+    this.swapper = new ModelSwapper({
+      store: this.store,
+      catalog: () => this.catalog(),
+      models: config.models,
+      active: this.active,
+      probe: () => host.probe(),
+      pipeline: (id) => host.pipeline(id),
+      configured: (id) => this.configured.get(id),
+      log,
+    });
+    this.recorder = new CardRecorder(this.cards, log);
+  }
+
+  catalog(): Catalog {
+    this.catalogCache ??= loadCatalog(this.config.models.catalogDir);
+    return this.catalogCache;
+  }
+
+  start(): void {
+    this.recorder.start();
+  }
+
+  stop(): void {
+    this.recorder.stop();
+  }
+
+  /**
+   * Subscribes to `<prefix>/<device>/cmd/model`; every command is answered on `cmd/result`. Does not wait for the
+   * broker: the daemon starts while the broker is down, and the publisher subscribes again on every reconnect.
+   */
+  subscribe(publisher: MqttPublisher): void {
+    const answerTopic = `${this.host.topicRoot}/${COMMAND_RESULT_TOPIC}`;
+    const granted = publisher.subscribe(`${this.host.topicRoot}/${MODEL_COMMAND_TOPIC}`, async (msg) => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(msg.payload.toString('utf8'));
+      } catch {
+        payload = undefined;
+      }
+      const answer =
+        payload === undefined
+          ? this.failure(undefined, undefined, new BadCommandError('not a model command: the payload is not JSON'), Date.now())
+          : await this.execute(payload, { local: this.localBroker, name: 'MQTT' });
+      publisher.publish(answerTopic, JSON.stringify(answer), { qos: 1 });
+    });
+    granted.catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'model command subscription not confirmed yet; it is renewed on reconnect'));
+  }
+
+  /**
+   * The config of a pipeline as it starts: with the model it served before a restart, when a swap happened and the
+   * configured model has not changed since.
+   */
+  effectiveConfig(pc: PipelineConfig): PipelineConfig {
+    this.configured.set(pc.id, pc.model);
+    const key = configuredKey(pc.model);
+    if (this.active.forgetIfStale(pc.id, key)) {
+      this.log.info({ pipeline: pc.id }, 'the configured model changed since the last swap; serving the configured one');
+      return pc;
+    }
+    const current = this.active.get(pc.id, key)?.current;
+    if (!current || current.kind === 'config') return pc;
+    try {
+      const spec = this.swapper.specOf(current, pc.id);
+      this.log.info({ pipeline: pc.id, model: spec.id }, 'serving the model swapped in before the restart');
+      return { ...pc, model: { ...spec, path: spec.path, engine: spec.engine } };
+    } catch (err) {
+      this.log.warn({ pipeline: pc.id, err: errorMessage(err) }, 'the swapped-in model is gone from the store; serving the configured one');
+      return pc;
+    }
+  }
+
+  /** What a pipeline serves and what it can roll back to. */
+  pipelineModels(id: string): { active?: ActiveModel; current: ModelTarget; history: ModelTarget[] } | undefined {
+    const pipeline = this.host.pipeline(id);
+    const configured = this.configured.get(id);
+    if (!pipeline || !configured) return undefined;
+    const entry = this.active.get(id, configuredKey(configured));
+    const active = pipeline.status().model;
+    return { ...(active ? { active } : {}), current: entry?.current ?? { kind: 'config' }, history: entry?.history ?? [] };
+  }
+
+  observeResult(message: Record<string, unknown>): void {
+    this.recorder.observe(message);
+  }
+
+  /** Runs one swap or rollback command; never throws: failures are answers. */
+  async execute(payload: unknown, channel: Channel, urlPipeline?: string): Promise<CommandAnswer> {
+    const started = Date.now();
+    let command: ModelCommand | undefined;
+    try {
+      command = parseModelCommand(payload);
+      if (urlPipeline !== undefined && command.pipeline !== urlPipeline) {
+        throw new BadCommandError(`the URL names pipeline "${urlPipeline}" but the command names "${command.pipeline}"`);
+      }
+      const who = this.verifier.verify(payload as Record<string, unknown>, channel);
+      this.log.info({ pipeline: command.pipeline, action: command.action, model: command.model, keyId: who.keyId ?? '(unsigned, local)', via: channel.name }, 'model command');
+      const outcome = command.action === 'swap' ? await this.swapper.swap(command.pipeline, command.model!, command.engine) : await this.swapper.rollback(command.pipeline);
+      return {
+        v: 1,
+        ok: true,
+        ...(command.correlationId !== undefined ? { correlationId: command.correlationId } : {}),
+        device: this.host.deviceId,
+        action: command.action,
+        pipeline: outcome.pipeline,
+        model: outcome.model,
+        ...(outcome.previous ? { previous: outcome.previous } : {}),
+        durationMs: Date.now() - started,
+      };
+    } catch (err) {
+      return this.failure(command ?? payload, command, err, started);
+    }
+  }
+
+  private failure(payload: unknown, command: ModelCommand | undefined, err: unknown, started: number): CommandAnswer {
+    const code = err instanceof EdgerunError ? err.code : 'INTERNAL';
+    const pipelineId = command?.pipeline ?? pipelineOf(payload);
+    const serving = pipelineId ? this.host.pipeline(pipelineId)?.status().model : undefined;
+    const correlationId = correlationIdOf(payload);
+    this.log.warn({ pipeline: pipelineId, code, err: errorMessage(err), serving: serving?.id }, 'model command refused; the current model keeps serving');
+    return {
+      v: 1,
+      ok: false,
+      ...(correlationId !== undefined ? { correlationId } : {}),
+      device: this.host.deviceId,
+      ...(command ? { action: command.action } : {}),
+      ...(pipelineId ? { pipeline: pipelineId } : {}),
+      error: { code, message: errorMessage(err) },
+      ...(serving ? { serving } : {}),
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+function pipelineOf(payload: unknown): string | undefined {
+  const p = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>).pipeline : undefined;
+  return typeof p === 'string' && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(p) ? p : undefined;
+}
