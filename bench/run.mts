@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon]`: figures and ratios measured side by
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,audio,onnx]`: figures and ratios measured side by
  * side in one run. `--long` runs the daemon RSS check for 10 minutes.
  */
 import os from 'node:os';
+import { benchAudio } from './audio.js';
 import { benchDaemon } from './daemon.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
+import { benchOnnx } from './onnx.js';
 import { rssMb } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -18,6 +20,8 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   e2e: benchEndToEnd,
   lifecycle: benchCreateDispose,
   daemon: (q) => benchDaemon(q, long),
+  audio: benchAudio,
+  onnx: benchOnnx,
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);

@@ -15,6 +15,7 @@ export async function runDevices(args: string[]): Promise<number> {
       ? `libedgetpu: ${edgetpu.version} (${edgetpu.path})`
       : `libedgetpu: not found (${edgetpu.crashed ? `probe crashed with ${edgetpu.crashed.signal}` : edgetpu.reason ?? 'not loaded'})`,
     `Edge TPUs: ${edgetpu.devices.length === 0 ? 'none' : edgetpu.devices.map((d, i) => `${d.type}:${i} ${d.path}`).join(', ')}`,
+    report.onnx.available ? `ONNX Runtime ${report.onnx.version} (${report.onnx.path})` : `ONNX Runtime: not available: ${report.onnx.error}`,
     `engines: ${report.engines.join(', ') || 'none'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

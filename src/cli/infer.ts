@@ -1,9 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ENGINE_CHOICES, openEngine, type EngineChoice } from '../delegates/open-engine.js';
+import { ONNX_GRAPH_OPTIMIZATIONS, type OnnxGraphOptimization } from '../delegates/onnx-engine.js';
+import { parseNormalize } from '../image/index.js';
 import { EdgerunError, ImageDecodeError, UsageError, errorMessage } from '../errors.js';
 import { ModelRunner, TASKS, type InferenceOutcome, type TaskOptions } from '../runtime/model-runner.js';
+import { inputQuantizerWarning } from '../runtime/input-conventions.js';
 import type { TaskKind } from '../tasks/auto.js';
 import { numberOption, parseCommandArgs } from './args.js';
+import { isWavFile, runInferAudio, type AudioInferOptions } from './infer-audio.js';
 
 const RESIZES = ['bilinear', 'nearest', 'letterbox', 'area'];
 
@@ -16,13 +20,19 @@ export async function runInfer(args: string[]): Promise<number> {
     threshold: { type: 'string' },
     iou: { type: 'string' },
     resize: { type: 'string' },
+    normalize: { type: 'string' },
+    'onnx-optimization': { type: 'string' },
     engine: { type: 'string', default: 'auto' },
     device: { type: 'string', default: '' },
     threads: { type: 'string' },
     json: { type: 'boolean' },
+    'hop-ms': { type: 'string' },
   });
   if (!values.model) throw new UsageError('infer needs --model PATH');
   if (positionals.length === 0) throw new UsageError('infer needs at least one input image');
+  if (values.task === 'keyword' || (values.task === 'auto' && (await Promise.all(positionals.map(isWavFile))).every(Boolean))) {
+    return runInferAudio(audioOptions(values), positionals);
+  }
   const task = values.task as TaskKind | 'auto';
   if (task !== 'auto' && !TASKS.includes(task)) {
     throw new UsageError(`--task expects auto or ${TASKS.join(', ')}; got "${values.task}"`);
@@ -41,12 +51,24 @@ export async function runInfer(args: string[]): Promise<number> {
     iou: numberOption(values.iou, '--iou', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
     ...(values.labels ? { labelsPath: values.labels } : {}),
     ...(values.resize ? { resize: values.resize as TaskOptions['resize'] } : {}),
+    ...(values.normalize !== undefined ? { normalize: parseNormalize(values.normalize) } : {}),
   };
+  const onnxGraphOptimization = values['onnx-optimization'] as OnnxGraphOptimization | undefined;
+  if (onnxGraphOptimization !== undefined && !ONNX_GRAPH_OPTIMIZATIONS.includes(onnxGraphOptimization)) {
+    throw new UsageError(`--onnx-optimization expects ${ONNX_GRAPH_OPTIMIZATIONS.join(', ')}; got "${onnxGraphOptimization}"`);
+  }
   const threads = numberOption(values.threads, '--threads', (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer 1..64');
 
-  const opened = await openEngine(values.model, { engine: engineChoice, device: values.device, threads });
+  const opened = await openEngine(values.model, {
+    engine: engineChoice,
+    device: values.device,
+    threads,
+    ...(onnxGraphOptimization ? { onnxGraphOptimization } : {}),
+  });
   const runner = await ModelRunner.create(opened, options);
   if (!values.json) process.stderr.write(`model ${opened.modelPath}: ${runner.task} on ${opened.reason}\n`);
+  const quantizerWarning = inputQuantizerWarning(opened.fileInfo, runner.engine.inputs[0]?.name ?? '', runner.spec);
+  if (quantizerWarning) process.stderr.write(`edgerun: warning: ${quantizerWarning}\n`);
   let failures = 0;
   try {
     for (const input of positionals) {
@@ -118,4 +140,27 @@ function human(input: string, o: InferenceOutcome, latencyMs: number): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** WAV inputs: the keyword task (`--task keyword`, or every input a WAV file). */
+function audioOptions(values: Record<string, string | boolean | undefined>): AudioInferOptions {
+  const text = (key: string): string | undefined => (typeof values[key] === 'string' ? values[key] : undefined);
+  const engine = (text('engine') ?? 'auto') as EngineChoice;
+  if (!ENGINE_CHOICES.includes(engine)) throw new UsageError(`--engine expects ${ENGINE_CHOICES.join(', ')}; got "${engine}"`);
+  const topK = numberOption(text('top-k'), '--top-k', (n) => Number.isInteger(n) && n > 0, 'a positive integer');
+  const threshold = numberOption(text('threshold'), '--threshold', (n) => n >= 0 && n <= 1, 'a number in 0..1');
+  const hopMs = numberOption(text('hop-ms'), '--hop-ms', (n) => n >= 10 && n <= 10000, 'milliseconds in 10..10000');
+  const threads = numberOption(text('threads'), '--threads', (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer 1..64');
+  const labels = text('labels');
+  return {
+    model: text('model') ?? '',
+    engine,
+    device: text('device') ?? '',
+    json: values.json === true,
+    ...(threads !== undefined ? { threads } : {}),
+    ...(topK !== undefined ? { topK } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(hopMs !== undefined ? { hopMs } : {}),
+    ...(labels ? { labelsPath: labels } : {}),
+  };
 }

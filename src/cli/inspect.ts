@@ -1,6 +1,7 @@
 import { inspectModel, type ModelReport } from '../runtime/inspect-model.js';
 import { UsageError } from '../errors.js';
 import { parseCommandArgs } from './args.js';
+import { onnxReportLines } from './inspect-onnx-text.js';
 
 export async function runInspect(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } });
@@ -13,20 +14,25 @@ export async function runInspect(args: string[]): Promise<number> {
 function formatTensor(t: ModelReport['inputs'][number]): string {
   const q = t.quantization ? ` scale=${t.quantization.scale.toPrecision(6)} zero_point=${t.quantization.zeroPoint}` : '';
   const pc = t.quantization?.perChannel ? ` (${t.quantization.perChannel} per-channel params)` : '';
-  return `  ${t.name}: ${t.dtype}[${t.shape.join(',')}]${q}${pc}`;
+  const dims = 'symbolicShape' in t && t.symbolicShape ? t.symbolicShape.map((d) => d ?? '?') : t.shape;
+  return `  ${t.name}: ${t.dtype}[${dims.join(',')}]${q}${pc}`;
 }
 
 function formatReport(r: ModelReport): string {
   const lines = [
     `${r.path}`,
-    `  size ${r.bytes} bytes, sha256 ${r.sha256}, TFLite schema v${r.schemaVersion}`,
+    `  size ${r.bytes} bytes, sha256 ${r.sha256}, ` +
+      (r.format === 'onnx' ? `ONNX IR v${r.onnx.irVersion}, opset ${r.onnx.opset ?? 'none'}` : `TFLite schema v${r.schemaVersion}`),
     'inputs:',
     ...r.inputs.map(formatTensor),
     'outputs:',
     ...r.outputs.map(formatTensor),
     `operators: ${r.operators}`,
     ...Object.entries(r.ops).map(([op, n]) => `  ${op} x${n}`),
-    r.edgetpu.compiled
+    ...(r.format === 'onnx' ? onnxReportLines(r) : []),
+    r.format === 'onnx'
+      ? 'edge tpu: no (ONNX models run on ONNX Runtime, CPU)'
+      : r.edgetpu.compiled
       ? `edge tpu: compiled (${r.edgetpu.tpuOps} edgetpu-custom-op, ${r.edgetpu.cpuOps} ops stay on the CPU)`
       : 'edge tpu: not compiled (runs on the CPU only)',
   ];
@@ -40,6 +46,6 @@ function formatReport(r: ModelReport): string {
     if (m.license) lines.push(`  license: ${m.license}`);
     lines.push(`  labels: ${m.labels}`);
   }
-  if (r.minRuntimeVersion) lines.push(`min runtime version: ${r.minRuntimeVersion}`);
+  if (r.format === 'tflite' && r.minRuntimeVersion) lines.push(`min runtime version: ${r.minRuntimeVersion}`);
   return lines.join('\n') + '\n';
 }

@@ -4,17 +4,27 @@ import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { runDevices } from './devices.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
+import { runKeys } from './keys.js';
+import { MODELS_USAGE, runModels } from './models.js';
 import { runConfig, runServe } from './serve.js';
+import { runSign } from './sign.js';
 
 const USAGE = `usage: edgerun <command> [options]
 
 commands:
-  infer --model M [--labels L] [--task auto|classify|detect|segment|pose|face] [--top-k K]
-        [--threshold T] [--engine auto|edgetpu|cpu] [--device D] [--threads N] [--json] INPUT...
+  infer --model M [--labels L] [--task auto|classify|detect|segment|pose|face|keyword] [--top-k K]
+        [--threshold T] [--hop-ms MS] [--resize R] [--normalize imagenet|unit|signed|raw|MEAN/STD]
+        [--engine auto|edgetpu|cpu|onnx] [--onnx-optimization disabled|basic|extended|layout|all]
+        [--device D] [--threads N] [--json] INPUT...
+        (WAV inputs run the keyword task: a 1 s clip prints its top classes, a longer file its keywords)
   inspect MODEL [--json]
   devices [--json]
   serve [--config FILE] [--pretty]     run the daemon (default config: config/edgerun.yaml)
   config check FILE                    validate a config and exit
+${MODELS_USAGE}
+  keys generate [--id NAME] [--out DIR]  an Ed25519 key pair for signing model commands
+  sign --key FILE --device D --pipeline P (--catalog ID | --sha256 H [--url U] | --rollback)
+                                       print a signed model command (for curl or mosquitto_pub)
 
 exit codes: 0 ok, 1 an input or model failed, 2 bad usage`;
 
@@ -26,6 +36,9 @@ const COMMANDS: Record<string, Command> = {
   devices: runDevices,
   serve: runServe,
   config: runConfig,
+  models: runModels,
+  keys: runKeys,
+  sign: runSign,
 };
 
 async function main(argv: string[]): Promise<number> {

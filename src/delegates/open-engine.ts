@@ -1,6 +1,7 @@
 /**
- * Engine selection: `auto | edgetpu | cpu`. Picks the model file (an Edge TPU model or its CPU twin) and the engine
- * that can run it, and says why, so callers can log and report the decision.
+ * Engine selection: `auto | edgetpu | cpu | onnx`. ONNX files go to ONNX Runtime (open-onnx.ts); for TFLite, picks the
+ * model file (an Edge TPU model or its CPU twin) and the engine that can run it. Says why, so callers can log and
+ * report the decision.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -11,9 +12,13 @@ import { loadEdgeTpu, type EdgeTpuLibrary } from './edgetpu-library.js';
 import { probeEdgeTpu, type EdgeTpuProbeResult } from './edgetpu-probe.js';
 import { TfliteEngine } from './tflite-engine.js';
 import { readModelFile, type ModelFileInfo } from './tflite-model-file.js';
+import { modelFormatOf } from './model-format.js';
+import type { OnnxGraphOptimization } from './onnx-engine.js';
+import type { OnnxModelInfo } from './onnx-model-file.js';
+import { openOnnx } from './open-onnx.js';
 
-export type EngineChoice = 'auto' | 'edgetpu' | 'cpu';
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'edgetpu', 'cpu'];
+export type EngineChoice = 'auto' | 'edgetpu' | 'cpu' | 'onnx';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'edgetpu', 'cpu', 'onnx'];
 
 export interface OpenEngineOptions {
   engine?: EngineChoice;
@@ -24,6 +29,8 @@ export interface OpenEngineOptions {
   edgetpuPath?: string;
   /** An earlier probe result (the daemon probes once at start); probed here when absent and a TPU may be used. */
   probe?: EdgeTpuProbeResult;
+  /** ONNX Runtime's graph optimisation level (ONNX models only); default 'all'. */
+  onnxGraphOptimization?: OnnxGraphOptimization;
 }
 
 export interface OpenedEngine {
@@ -31,7 +38,8 @@ export interface OpenedEngine {
   /** The file actually loaded (may be the twin of the one asked for). */
   modelPath: string;
   modelBytes: Uint8Array;
-  fileInfo: ModelFileInfo;
+  /** What the file holds, read without running it; `format` tells TFLite from ONNX (both have `opHistogram`). */
+  fileInfo: ModelFileInfo | OnnxModelInfo;
   /** One sentence: why this engine and file. */
   reason: string;
 }
@@ -52,7 +60,9 @@ export async function openEngine(modelPath: string, options: OpenEngineOptions =
     throw new UsageError(`unknown engine "${String(choice)}"; expected one of ${ENGINE_CHOICES.join(', ')}`);
   }
   const deviceSpec = parseDeviceSpec(options.device ?? '');
-  const asked = await readModel(modelPath);
+  const bytes = await readModelBytes(modelPath);
+  if (choice === 'onnx' || modelFormatOf(bytes, modelPath) === 'onnx') return openOnnx(modelPath, bytes, choice, options);
+  const asked: ReadModel = { path: modelPath, bytes, info: readModelFile(bytes, { source: modelPath }) };
   const askedIsTpu = asked.info.edgetpu.customOps > 0;
   const twins = twinPaths(modelPath);
   const tpuCandidate = askedIsTpu ? modelPath : existsSync(twins.edgetpu) ? twins.edgetpu : undefined;
@@ -97,15 +107,18 @@ interface ReadModel {
 }
 
 async function readModel(modelPath: string): Promise<ReadModel> {
-  let bytes: Uint8Array;
+  const bytes = await readModelBytes(modelPath);
+  return { path: modelPath, bytes, info: readModelFile(bytes, { source: modelPath }) };
+}
+
+async function readModelBytes(modelPath: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(modelPath);
+    return await readFile(modelPath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const what = code === 'EISDIR' ? 'is a directory, not a .tflite file' : errorMessage(err);
+    const what = code === 'EISDIR' ? 'is a directory, not a model file' : errorMessage(err);
     throw new ModelLoadError(`cannot read model "${modelPath}": ${what}`, modelPath);
   }
-  return { path: modelPath, bytes, info: readModelFile(bytes, { source: modelPath }) };
 }
 
 async function openOnCpu(

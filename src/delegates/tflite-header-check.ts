@@ -93,7 +93,7 @@ export function sniffFileKind(bytes: Uint8Array): string | undefined {
 }
 
 /** ONNX ModelProto starts with field 1 `ir_version` (varint, small) followed by another known field tag. */
-function looksLikeOnnx(bytes: Uint8Array): boolean {
+export function looksLikeOnnx(bytes: Uint8Array): boolean {
   const version = bytes[1] ?? 0xff;
   const next = bytes[2] ?? 0;
   // Tags of ModelProto fields 2..8, 14, 20 with wire type 2 (length-delimited), or 5 opset (varint as 0x28).

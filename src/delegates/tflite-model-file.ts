@@ -53,6 +53,7 @@ export interface EdgeTpuOpCounts {
 }
 
 export interface ModelFileInfo {
+  format: 'tflite';
   byteLength: number;
   schemaVersion: number;
   description: string | undefined;
@@ -126,6 +127,7 @@ export function readModelFile(bytes: Uint8Array, options: ReadModelOptions = {})
 
   const metadata = readMetadataEntries(model, fb);
   return {
+    format: 'tflite',
     byteLength: bytes.byteLength,
     schemaVersion: model.u32(ModelField.version, 0, 'version'),
     description: model.string(ModelField.description, 'description'),

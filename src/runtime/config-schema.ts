@@ -3,6 +3,7 @@
  * (`description` on each field). Fields marked `restart` need a daemon restart; everything under `pipelines`
  * is applied live on SIGHUP.
  */
+import { modelsConfigSchema, pipelineCatalogRefSchema, trustConfigSchema } from '../models/models-config.js';
 
 const sourceSchemas = [
   {
@@ -124,13 +125,14 @@ const pipelineSchema = {
     },
     model: {
       type: 'object',
-      required: ['path'],
       additionalProperties: false,
+      description: 'path or catalog (one of them)',
       properties: {
         path: { type: 'string', minLength: 1, description: 'a .tflite file; relative paths resolve against modelsDir' },
+        catalog: pipelineCatalogRefSchema,
         id: { type: 'string', description: 'the id published with results; default: the file name without extension' },
         labels: { type: 'string', description: 'labels file (.txt or YOLO .yaml); default: labels embedded in the model' },
-        engine: { enum: ['auto', 'edgetpu', 'cpu'], default: 'auto' },
+        engine: { enum: ['auto', 'edgetpu', 'cpu', 'onnx'], default: 'auto', description: 'auto: ONNX files run on ONNX Runtime, TFLite files on the Edge TPU when one is listed and the model has an Edge TPU build, else on the TFLite CPU engine' },
       },
     },
     task: {
@@ -138,11 +140,39 @@ const pipelineSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        type: { enum: ['auto', 'classify', 'detect', 'segment', 'pose', 'face'], default: 'auto' },
+        type: {
+          enum: ['auto', 'classify', 'detect', 'segment', 'pose', 'face', 'keyword'],
+          default: 'auto',
+          description: 'auto: read from the model; audio sources (microphone, wav) always run keyword',
+        },
         topK: { type: 'integer', minimum: 1, maximum: 1000 },
-        threshold: { type: 'number', minimum: 0, maximum: 1 },
+        threshold: { type: 'number', minimum: 0, maximum: 1, description: 'keyword: averaged score that detects a keyword (default 0.8)' },
         iou: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
         resize: { enum: ['bilinear', 'nearest', 'letterbox', 'area'] },
+        normalize: {
+          description:
+            'how pixels become input values: imagenet, unit (p/255), signed (p/127.5-1), raw (p), "MEAN/STD" text, or ' +
+            '{mean, std} lists (1 or 3 values; 0..255 pixel units, or 0..1 units when every value is at most 1); ' +
+            'default: from the model (ONNX image metadata, ImageNet for 1000-class NCHW float classifiers) or its family',
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            {
+              type: 'object',
+              required: ['mean', 'std'],
+              additionalProperties: false,
+              properties: {
+                mean: { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: 3 },
+                std: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1, maxItems: 3 },
+              },
+            },
+          ],
+        },
+        hopMs: { type: 'number', minimum: 10, maximum: 10000, description: 'keyword: audio between two inferences (default 100)' },
+        averageWindowMs: { type: 'number', minimum: 10, maximum: 10000, description: 'keyword: scores are averaged over this much audio (default 500)' },
+        minCount: { type: 'integer', minimum: 1, maximum: 1000, description: 'keyword: windows in the average before a detection (default 3)' },
+        suppressionMs: { type: 'number', minimum: 0, maximum: 600000, description: 'keyword: minimum gap between two detections (default 1000)' },
+        input: { enum: ['auto', 'features', 'waveform'], description: 'keyword: micro_speech feature frames or raw samples (default: read from the model input)' },
+        windowMs: { type: 'number', minimum: 10, maximum: 60000, description: 'keyword, waveform models: audio per window (default: the model input length)' },
       },
     },
     fps: { type: 'number', exclusiveMinimum: 0, maximum: 240, description: 'inference rate limit; frames between are skipped' },
@@ -152,7 +182,7 @@ const pipelineSchema = {
       default: {},
       properties: {
         results: { type: 'boolean', default: true, description: 'publish <pipeline>/result per inference' },
-        events: { type: 'boolean', default: true, description: 'detection pipelines: Frigate-style new/update/end events' },
+        events: { type: 'boolean', default: true, description: 'detection pipelines: Frigate-style new/update/end events; keyword pipelines: one event per keyword' },
         minScore: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'objects below this do not start events' },
       },
     },
@@ -185,6 +215,11 @@ export const configSchema = {
         threads: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
         tfliteLibrary: { type: 'string', description: 'restart; override the bundled libtensorflowlite_c.so' },
         edgetpuLibrary: { type: 'string', description: 'restart; override libedgetpu.so.1' },
+        onnxGraphOptimization: {
+          enum: ['disabled', 'basic', 'extended', 'layout', 'all'],
+          default: 'all',
+          description: "ONNX Runtime's graph optimisation level for ONNX models (threads sets its intra-op threads)",
+        },
         edgetpuDevice: { type: 'string', default: '', description: "pycoral device string: '', usb, usb:N, pci, pci:N, :N" },
         invokeTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'watchdog: flag an invoke that runs longer' },
         tpuRetryMs: { type: 'integer', minimum: 1000, default: 60000, description: 'after a TPU failure, retry it this often' },
@@ -239,6 +274,8 @@ export const configSchema = {
         maxBodyBytes: { type: 'integer', minimum: 1024, default: 10485760 },
       },
     },
+    models: modelsConfigSchema,
+    trust: trustConfigSchema,
     log: {
       type: 'object',
       additionalProperties: false,

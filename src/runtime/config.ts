@@ -6,19 +6,23 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import { EdgerunError, errorMessage } from '../errors.js';
-import type { ResizeMode } from '../image/index.js';
+import { parseNormalize, type NormalizeSetting, type ResizeMode } from '../image/index.js';
+import type { OnnxGraphOptimization } from '../delegates/onnx-engine.js';
 import type { SourceConfig } from '../sensors/source-config.js';
 import { configSchema } from './config-schema.js';
+import { audioTaskProblems, type KeywordTaskConfig } from './audio-task-config.js';
+import { resolveCatalogDir, resolveCatalogModels, trustProblems, type ModelsConfig, type TrustConfig } from '../models/models-config.js';
 
-export type EngineChoice = 'auto' | 'edgetpu' | 'cpu';
-export type TaskName = 'auto' | 'classify' | 'detect' | 'segment' | 'pose' | 'face';
+export type EngineChoice = 'auto' | 'edgetpu' | 'cpu' | 'onnx';
+export type TaskName = 'auto' | 'classify' | 'detect' | 'segment' | 'pose' | 'face' | 'keyword';
 
 export interface PipelineConfig {
   id: string;
   enabled: boolean;
   source: SourceConfig;
-  model: { path: string; id?: string; labels?: string; engine: EngineChoice };
-  task: { type: TaskName; topK?: number; threshold?: number; iou?: number; resize?: ResizeMode };
+  /** `path` is set after loading also when the config names a `catalog` model (it then points into the store). */
+  model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice };
+  task: { type: TaskName; topK?: number; threshold?: number; iou?: number; resize?: ResizeMode; normalize?: NormalizeSetting } & KeywordTaskConfig;
   fps?: number;
   publish: { results: boolean; events: boolean; minScore: number };
 }
@@ -30,6 +34,7 @@ export interface DaemonConfig {
   stateDir: string;
   engines: {
     threads: number;
+    onnxGraphOptimization: OnnxGraphOptimization;
     tfliteLibrary?: string;
     edgetpuLibrary?: string;
     edgetpuDevice: string;
@@ -53,6 +58,8 @@ export interface DaemonConfig {
   broker: { host: string; port: number };
   http: { enabled: boolean; host: string; port: number; token?: string; maxBodyBytes: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  models: ModelsConfig;
+  trust: TrustConfig;
   pipelines: PipelineConfig[];
   /** Where the file was read from (for messages). */
   source: string;
@@ -144,7 +151,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   config.source = file;
   config.device.id ??= sanitizeId(os.hostname());
   resolvePaths(config, path.dirname(path.resolve(file)));
-  const problems = semanticProblems(config);
+  const problems = [...trustProblems(config.trust), ...resolveCatalogModels(config.pipelines, config.models, config.stateDir)];
+  problems.push(...semanticProblems(config));
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
 }
@@ -156,8 +164,9 @@ function sanitizeId(name: string): string {
 function resolvePaths(config: DaemonConfig, base: string): void {
   config.modelsDir = path.resolve(base, config.modelsDir);
   config.stateDir = path.resolve(base, config.stateDir);
+  config.models.catalogDir = resolveCatalogDir(config.models, base);
   for (const p of config.pipelines) {
-    p.model.path = path.resolve(config.modelsDir, p.model.path);
+    if (p.model.path !== undefined) p.model.path = path.resolve(config.modelsDir, p.model.path);
     if (p.model.labels) p.model.labels = path.resolve(config.modelsDir, p.model.labels);
     const s = p.source;
     if (s.type === 'images' || s.type === 'wav' || s.type === 'video-file') s.path = path.resolve(base, s.path);
@@ -177,8 +186,18 @@ function semanticProblems(config: DaemonConfig): string[] {
     const at = `pipelines[${i}]`;
     if (seen.has(p.id)) problems.push(`${at}.id: "${p.id}" is used by another pipeline; ids must be unique`);
     seen.add(p.id);
-    if (!isFile(p.model.path)) problems.push(`${at}.model.path: no model file at ${p.model.path}`);
+    if (p.model.path === undefined) {
+      if (p.model.catalog === undefined) problems.push(`${at}.model: give path (a model file) or catalog (a catalog model id)`);
+    } else if (!isFile(p.model.path)) problems.push(`${at}.model.path: no model file at ${p.model.path}`);
     if (p.model.labels && !isFile(p.model.labels)) problems.push(`${at}.model.labels: no labels file at ${p.model.labels}`);
+    problems.push(...audioTaskProblems(p, at));
+    if (p.task.normalize !== undefined) {
+      try {
+        parseNormalize(p.task.normalize, `${at}.task.normalize`);
+      } catch (err) {
+        problems.push(errorMessage(err));
+      }
+    }
     const s = p.source;
     if ((s.type === 'wav' || s.type === 'video-file') && !existsSync(s.path)) {
       problems.push(`${at}.source.path: nothing at ${s.path}`);

@@ -15,6 +15,7 @@ import { SseHub } from '../transport/sse.js';
 import { SerialQueue } from './serial-queue.js';
 import { loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
 import { registerHttpApi } from './http-api.js';
+import { ModelLifecycle } from './model-lifecycle.js';
 import { Pipeline, type PipelineSink } from './pipeline.js';
 import type { ActiveModel } from './pipeline-model.js';
 
@@ -39,6 +40,7 @@ export class Daemon {
   private statsTimer: NodeJS.Timeout | undefined;
   private addresses: DaemonAddresses = { mqtt: '' };
   private stopping: Promise<void> | undefined;
+  private lifecycle: ModelLifecycle | undefined;
   /** True once every configured pipeline has been started (or has failed to). */
   ready = false;
 
@@ -84,6 +86,9 @@ export class Daemon {
       ...pick(config.mqtt, ['username', 'password', 'ca', 'cert', 'key']),
     });
     await this.publisher.start();
+    this.lifecycle = new ModelLifecycle(config, { deviceId: config.device.id, topicRoot: this.topicRoot, pipeline: (id) => this.pipelines.get(id), probe: () => this.probe }, log, !!this.broker && LOOPBACK_HOST.test(config.broker.host));
+    this.lifecycle.start();
+    this.lifecycle.subscribe(this.publisher);
     await this.subscribeCommands();
 
     if (config.http.enabled) {
@@ -114,6 +119,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       clearInterval(this.statsTimer);
       await Promise.all([...this.pipelines.values()].map((p) => p.stop().catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'pipeline stop failed'))));
+      this.lifecycle?.stop();
       this.sse.close();
       await this.http?.stop();
       await this.publisher?.stop();
@@ -152,6 +158,11 @@ export class Daemon {
     this.publishDiscovery();
     this.log.info({ added, removed, restarted }, 'config reloaded');
     return { added, removed, restarted };
+  }
+
+  /** Model store, catalog and remote swaps (undefined before start()). */
+  get models(): ModelLifecycle | undefined {
+    return this.lifecycle;
   }
 
   pipeline(id: string): Pipeline | undefined {
@@ -199,7 +210,7 @@ export class Daemon {
   }
 
   private async startPipeline(config: PipelineConfig): Promise<void> {
-    const pipeline = new Pipeline(config, {
+    const pipeline = new Pipeline(this.lifecycle?.effectiveConfig(config) ?? config, {
       deviceId: this.config.device.id,
       engines: this.config.engines,
       probe: this.probe,
@@ -228,6 +239,7 @@ export class Daemon {
   private readonly sink: PipelineSink = {
     result: (pipeline, message) => {
       this.safePublish(`${this.topicRoot}/${pipeline}/result`, message);
+      this.lifecycle?.observeResult(message);
       this.sse.broadcast('result', message);
     },
     event: (pipeline, message) => {
@@ -284,6 +296,8 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<P
   for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
   return out;
 }
+
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');

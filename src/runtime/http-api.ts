@@ -3,6 +3,7 @@ import { HttpError, type HttpServer } from '../transport/http-server.js';
 import type { SseHub } from '../transport/sse.js';
 import type { Daemon } from './daemon.js';
 import { renderMetrics } from './metrics.js';
+import { registerModelRoutes } from './model-routes.js';
 import type { PipelineStatus } from './pipeline.js';
 
 export function registerHttpApi(http: HttpServer, daemon: Daemon, sse: SseHub): void {
@@ -31,6 +32,8 @@ export function registerHttpApi(http: HttpServer, daemon: Daemon, sse: SseHub): 
     if (bytes.length === 0) throw new HttpError(400, 'empty body: POST the image bytes (JPEG, PNG, WebP or BMP)', 'EMPTY_BODY');
     return pipeline.inferOnce(bytes, 'http-body');
   });
+
+  registerModelRoutes(http, () => daemon.models);
 
   http.route('GET', '/metrics', ({ res }) => {
     const status = daemon.status();

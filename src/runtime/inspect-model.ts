@@ -4,6 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { ModelLoadError, errorMessage } from '../errors.js';
 import { readEmbeddedLabels } from '../delegates/tflite-embedded-files.js';
 import { readModelFile, type ModelTensorInfo } from '../delegates/tflite-model-file.js';
+import { modelFormatOf } from '../delegates/model-format.js';
+import { readOnnxModel } from '../delegates/onnx-model-file.js';
+import { onnxDetails, onnxTensorReport, type OnnxDetails, type OnnxTensorReport } from './inspect-onnx.js';
 
 export interface TensorReport {
   name: string;
@@ -12,12 +15,11 @@ export interface TensorReport {
   quantization: { scale: number; zeroPoint: number; perChannel: number } | null;
 }
 
-export interface ModelReport {
+/** What every model file's report has, TFLite or ONNX. */
+interface ModelReportBase {
   path: string;
   bytes: number;
   sha256: string;
-  format: 'tflite';
-  schemaVersion: number;
   inputs: TensorReport[];
   outputs: TensorReport[];
   operators: number;
@@ -33,8 +35,23 @@ export interface ModelReport {
     labels: number;
     entries: string[];
   };
+}
+
+export interface TfliteModelReport extends ModelReportBase {
+  format: 'tflite';
+  schemaVersion: number;
   minRuntimeVersion?: string;
 }
+
+/** ONNX: `customOps` are ops outside the default domain; `edgetpu` is always uncompiled; `metadata` comes from metadata_props. */
+export interface OnnxModelReport extends ModelReportBase {
+  format: 'onnx';
+  inputs: OnnxTensorReport[];
+  outputs: OnnxTensorReport[];
+  onnx: OnnxDetails;
+}
+
+export type ModelReport = TfliteModelReport | OnnxModelReport;
 
 function tensorReport(t: ModelTensorInfo): TensorReport {
   const q = t.quantization;
@@ -47,6 +64,7 @@ function tensorReport(t: ModelTensorInfo): TensorReport {
 }
 
 export function inspectModelBytes(bytes: Uint8Array, modelPath: string): ModelReport {
+  if (modelFormatOf(bytes, modelPath) === 'onnx') return inspectOnnxBytes(bytes, modelPath);
   const info = readModelFile(bytes, { source: modelPath });
   const meta = info.modelMetadata;
   let labels = 0;
@@ -78,6 +96,34 @@ export function inspectModelBytes(bytes: Uint8Array, modelPath: string): ModelRe
       entries: info.metadataNames,
     },
     ...(info.minRuntimeVersion ? { minRuntimeVersion: info.minRuntimeVersion } : {}),
+  };
+}
+
+function inspectOnnxBytes(bytes: Uint8Array, modelPath: string): OnnxModelReport {
+  const info = readOnnxModel(bytes, { source: modelPath });
+  const props = info.metadataProps;
+  const version = info.modelVersion > 0 ? String(info.modelVersion) : props.version;
+  return {
+    path: modelPath,
+    bytes: bytes.byteLength,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    format: 'onnx',
+    inputs: info.inputs.map(onnxTensorReport),
+    outputs: info.outputs.map(onnxTensorReport),
+    operators: info.operatorCount,
+    ops: Object.fromEntries(Object.entries(info.opHistogram).sort((a, b) => b[1] - a[1])),
+    customOps: info.customOps,
+    edgetpu: { compiled: false, tpuOps: 0, cpuOps: 0 },
+    metadata: {
+      ...(props.name ? { name: props.name } : {}),
+      ...(info.docString || props.description ? { description: info.docString || props.description } : {}),
+      ...(version ? { version } : {}),
+      ...(props.author ? { author: props.author } : {}),
+      ...(props.license ? { license: props.license } : {}),
+      labels: 0,
+      entries: Object.keys(props),
+    },
+    onnx: onnxDetails(info),
   };
 }
 

@@ -8,10 +8,12 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
 import { openEngine, type EngineChoice } from '../delegates/open-engine.js';
+import type { OnnxGraphOptimization } from '../delegates/onnx-engine.js';
 import type { RawImage } from '../image/index.js';
-import { errorMessage } from '../errors.js';
+import { EdgerunError, errorMessage } from '../errors.js';
 import { SerialQueue } from './serial-queue.js';
-import { ModelRunner, type InferenceOutcome, type TaskOptions } from './model-runner.js';
+import { AudioModelRunner, type AudioInferenceOutcome, type AudioTaskOptions } from './audio-model-runner.js';
+import { ModelRunner, TaskMismatchError, type InferenceOutcome, type TaskOptions } from './model-runner.js';
 
 export interface ModelSpec {
   path: string;
@@ -26,6 +28,7 @@ export interface EngineSettings {
   tfliteLibrary?: string;
   edgetpuLibrary?: string;
   tpuRetryMs: number;
+  onnxGraphOptimization?: OnnxGraphOptimization;
 }
 
 export interface ActiveModel {
@@ -37,10 +40,15 @@ export interface ActiveModel {
   task: string;
 }
 
+/** Vets a loaded, warmed-up model before a swap switches to it; throwing refuses the swap. */
+export type SwapCheck = (runner: ModelRunner | AudioModelRunner, model: ActiveModel) => Promise<void>;
+
 export type ModelInput = { kind: 'encoded'; data: Buffer; name: string } | { kind: 'raw'; image: RawImage };
 
+type Runner = ModelRunner | AudioModelRunner;
+
 export class PipelineModel {
-  private runner: ModelRunner | undefined;
+  private runner: Runner | undefined;
   private active: ActiveModel | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -53,6 +61,8 @@ export class PipelineModel {
     private readonly task: TaskOptions,
     private readonly settings: EngineSettings,
     private readonly deps: { probe: EdgeTpuProbeResult; tpuLock: SerialQueue; log: Logger; onChange: (m: ActiveModel) => void },
+    /** Set for audio pipelines: the model runs the keyword task on PCM chunks instead of images. */
+    private readonly audio?: AudioTaskOptions,
   ) {}
 
   async open(): Promise<ActiveModel> {
@@ -75,25 +85,53 @@ export class PipelineModel {
       const runner = this.runner;
       const model = this.active;
       if (!runner || !model) throw new Error('pipeline model used before open() or after close()');
+      if (runner instanceof AudioModelRunner) throw new TaskMismatchError(`model ${model.id} runs the keyword task on audio; it takes no images`);
       const run = (): Promise<InferenceOutcome> =>
         input.kind === 'encoded' ? runner.inferEncoded(input.data, input.name) : runner.inferRaw(input.image);
-      const running = model.engine === 'edgetpu' ? this.deps.tpuLock.run(run) : run();
-      this.inflight = running.catch(() => undefined);
-      try {
-        return { outcome: await running, model };
-      } catch (err) {
-        if (model.engine === 'edgetpu' && !this.stopped) await this.fallBackToCpu(errorMessage(err));
-        throw err;
-      }
+      return { outcome: await this.execute(model, run), model };
     });
   }
 
   /**
-   * Loads, warms up and checks `spec` before switching to it; on any failure the current model keeps serving and
-   * the error propagates. Returns the new active model.
+   * Audio pipelines: feeds one chunk to the model's stream and runs it on every window the chunk completes.
+   * `positionMs` is the stream time of the chunk's end (a model swap starts a new stream at 0).
    */
-  async swap(spec: ModelSpec): Promise<ActiveModel> {
+  inferAudio(samples: Int16Array, sampleRate: number): Promise<{ outcomes: AudioInferenceOutcome[]; model: ActiveModel; positionMs: number }> {
+    return this.serial.run(async () => {
+      const runner = this.runner;
+      const model = this.active;
+      if (!runner || !model) throw new Error('pipeline model used before open() or after close()');
+      if (!(runner instanceof AudioModelRunner)) throw new TaskMismatchError(`model ${model.id} runs the ${runner.task} task on images; it takes no audio`);
+      const outcomes = await this.execute(model, () => runner.feed(samples, sampleRate));
+      return { outcomes, model, positionMs: runner.positionMs };
+    });
+  }
+
+  /** Runs on the TPU queue when the model is on a TPU; a TPU failure switches to the CPU twin (then rethrows). */
+  private async execute<T>(model: ActiveModel, run: () => Promise<T>): Promise<T> {
+    const running = model.engine === 'edgetpu' ? this.deps.tpuLock.run(run) : run();
+    this.inflight = running.catch(() => undefined);
+    try {
+      return await running;
+    } catch (err) {
+      if (model.engine === 'edgetpu' && !this.stopped) await this.fallBackToCpu(errorMessage(err));
+      throw err;
+    }
+  }
+
+  /**
+   * Loads, warms up and checks `spec` (and `accept`, when given, on the new runner) before switching to it; on any
+   * failure the current model keeps serving and the error propagates. Returns the new active model.
+   */
+  async swap(spec: ModelSpec, accept?: SwapCheck): Promise<ActiveModel> {
     const { runner, active } = await this.build(spec, spec.engine);
+    try {
+      if (accept) await (active.engine === 'edgetpu' ? this.deps.tpuLock.run(() => accept(runner, active)) : accept(runner, active));
+      if (this.stopped) throw new EdgerunError('PIPELINE_STOPPED', 'the pipeline stopped while its new model was loading');
+    } catch (err) {
+      runner.dispose();
+      throw err;
+    }
     this.spec = spec;
     this.install(runner, active);
     return active;
@@ -106,18 +144,20 @@ export class PipelineModel {
     this.runner = undefined;
   }
 
-  private async build(spec: ModelSpec, engine: EngineChoice): Promise<{ runner: ModelRunner; active: ActiveModel }> {
+  private async build(spec: ModelSpec, engine: EngineChoice): Promise<{ runner: Runner; active: ActiveModel }> {
     const opened = await openEngine(spec.path, {
       engine,
       device: this.settings.edgetpuDevice,
       threads: this.settings.threads,
+      ...(this.settings.onnxGraphOptimization ? { onnxGraphOptimization: this.settings.onnxGraphOptimization } : {}),
       probe: this.deps.probe,
       ...(this.settings.tfliteLibrary ? { tflitePath: this.settings.tfliteLibrary } : {}),
       ...(this.settings.edgetpuLibrary ? { edgetpuPath: this.settings.edgetpuLibrary } : {}),
     });
-    let runner: ModelRunner;
+    let runner: Runner;
     try {
-      runner = await ModelRunner.create(opened, { ...this.task, ...(spec.labels ? { labelsPath: spec.labels } : {}) });
+      const labels = spec.labels ? { labelsPath: spec.labels } : {};
+      runner = this.audio ? await AudioModelRunner.create(opened, { ...this.audio, ...labels }) : await ModelRunner.create(opened, { ...this.task, ...labels });
       await runner.engine.invoke(); // warm-up: the first invoke allocates and can fail where prepare did not
     } catch (err) {
       opened.engine.dispose();
@@ -135,7 +175,7 @@ export class PipelineModel {
   }
 
   /** Switches between two frames: the next infer() uses the new runner; the old one is freed after its last frame. */
-  private install(runner: ModelRunner, active: ActiveModel): void {
+  private install(runner: Runner, active: ActiveModel): void {
     const old = this.runner;
     this.runner = runner;
     this.active = active;

@@ -5,16 +5,21 @@
 import type { Logger } from 'pino';
 import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
 import { errorMessage } from '../errors.js';
+import { parseNormalize } from '../image/index.js';
 import { createSource } from '../sensors/create-source.js';
 import { FpsLimiter } from '../sensors/fps-limiter.js';
-import type { Frame, Source, SourceItem, SourceStatus } from '../sensors/frame.js';
+import { BoundedQueue } from '../sensors/bounded-queue.js';
+import type { AudioChunk, Frame, Source, SourceItem, SourceStatus } from '../sensors/frame.js';
 import { LatestFrameBuffer } from '../sensors/latest-frame-buffer.js';
+import { DEFAULT_HOP_MS } from '../sensors/source-config.js';
 import type { SerialQueue } from './serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome } from './model-runner.js';
-import { PipelineModel, type ActiveModel, type EngineSettings, type ModelSpec } from './pipeline-model.js';
+import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
+import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
+import { PipelineModel, type ActiveModel, type EngineSettings, type ModelSpec, type SwapCheck } from './pipeline-model.js';
 
 export interface PipelineSink {
   result(pipeline: string, message: Record<string, unknown>): void;
@@ -54,6 +59,9 @@ export interface PipelineStatus {
   invokeMs: { p50: number | null; p99: number | null };
 }
 
+/** Audio waiting for the model beyond this much is dropped (oldest first): a stalled model never builds latency. */
+const MAX_AUDIO_BACKLOG_MS = 2000;
+
 export class Pipeline {
   readonly id: string;
   private state: PipelineState = 'starting';
@@ -61,6 +69,8 @@ export class Pipeline {
   private stalled = false;
   private readonly source: Source;
   private readonly buffer = new LatestFrameBuffer<SourceItem>();
+  /** Audio pipelines: every chunk feeds the frontend, so chunks queue (bounded) instead of leaking. */
+  private readonly audio: BoundedQueue<AudioChunk> | undefined;
   private readonly limiter: FpsLimiter | undefined;
   private readonly model: PipelineModel;
   private readonly tracker: EventTracker | undefined;
@@ -82,15 +92,21 @@ export class Pipeline {
     this.model = new PipelineModel(
       { ...config.model },
       {
-        task: config.task.type,
+        // Audio pipelines run the keyword task (audioTaskOptions below); these options are for image models.
+        task: config.task.type === 'keyword' ? 'auto' : config.task.type,
         ...(config.task.topK !== undefined ? { topK: config.task.topK } : {}),
         ...(config.task.threshold !== undefined ? { threshold: config.task.threshold } : {}),
         ...(config.task.iou !== undefined ? { iou: config.task.iou } : {}),
         ...(config.task.resize ? { resize: config.task.resize } : {}),
+        ...(config.task.normalize !== undefined ? { normalize: parseNormalize(config.task.normalize, `${config.id}.task.normalize`) } : {}),
       },
       deps.engines,
       { probe: deps.probe, tpuLock: deps.tpuLock, log: deps.log, onChange: (m) => this.onModelChange(m) },
+      audioTaskOptions(config),
     );
+    if (isAudioSource(config.source)) {
+      this.audio = new BoundedQueue(Math.max(1, Math.ceil(MAX_AUDIO_BACKLOG_MS / (config.source.hopMs ?? DEFAULT_HOP_MS))));
+    }
     if (config.publish.events) this.tracker = new EventTracker(config.id, { iou: 0.3, minScore: config.publish.minScore, maxMisses: 3, moveThreshold: 0.2 });
   }
 
@@ -105,21 +121,23 @@ export class Pipeline {
     }
     this.source.start((item) => this.onItem(item));
     this.state = 'running';
-    this.loop = this.run();
+    this.loop = this.audio ? this.runAudio(this.audio) : this.run();
   }
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     await this.source.stop();
     this.buffer.close();
+    this.audio?.close();
     await this.loop;
     this.state = 'stopped';
     if (this.tracker) for (const e of this.tracker.endAll(Date.now())) this.publishEvent(e);
     this.model.close();
   }
 
-  swapModel(spec: ModelSpec): Promise<ActiveModel> {
-    return this.model.swap(spec);
+  /** See PipelineModel.swap: `accept` vets the loaded model before the switch. */
+  swapModel(spec: ModelSpec, accept?: SwapCheck): Promise<ActiveModel> {
+    return this.model.swap(spec, accept);
   }
 
   /** POST /api/infer: one image through this pipeline's model, answered directly and not published. */
@@ -142,11 +160,12 @@ export class Pipeline {
   }
 
   status(): PipelineStatus {
-    const b = this.buffer.counters();
+    const b = (this.audio ?? this.buffer).counters();
+    const pending = this.audio ? this.audio.pending > 0 : this.buffer.pending;
     const sourceStatus = this.source.status();
     return {
       id: this.id,
-      state: this.state === 'running' && sourceStatus.state === 'ended' && !this.buffer.pending ? 'ended' : this.state,
+      state: this.state === 'running' && sourceStatus.state === 'ended' && !pending ? 'ended' : this.state,
       ...(this.error ? { error: this.error } : {}),
       stalled: this.stalled,
       source: sourceStatus,
@@ -160,6 +179,10 @@ export class Pipeline {
 
   private onItem(item: SourceItem): void {
     this.counters.framesIn++;
+    if (item.kind === 'audio' && this.audio) {
+      this.audio.put(item);
+      return;
+    }
     if (this.limiter && !this.limiter.accept(item.capturedAt)) {
       this.counters.skipped++;
       return;
@@ -174,6 +197,38 @@ export class Pipeline {
         continue;
       }
       await this.process(item);
+    }
+  }
+
+  private async runAudio(queue: BoundedQueue<AudioChunk>): Promise<void> {
+    for await (const chunk of queue) await this.processAudio(chunk);
+  }
+
+  /** One chunk through the model's audio stream: zero or more inferences, each published. */
+  private async processAudio(chunk: AudioChunk): Promise<void> {
+    const watchdog = setTimeout(() => {
+      this.stalled = true;
+      this.deps.log.warn({ pipeline: this.id, limitMs: this.deps.engines.invokeTimeoutMs }, 'inference is taking longer than engines.invokeTimeoutMs');
+    }, this.deps.engines.invokeTimeoutMs);
+    try {
+      const { outcomes, model, positionMs } = await this.model.inferAudio(chunk.samples, chunk.sampleRate);
+      const ctx: AudioMessageContext = { device: this.deps.deviceId, pipeline: this.id, model, chunk, positionMs };
+      for (const outcome of outcomes) {
+        this.counters.inferred++;
+        this.rate.mark();
+        this.invoke.add(outcome.timings.invokeMs);
+        const now = Date.now();
+        this.latency.add(Math.max(0, now - windowEndTime(ctx, outcome)));
+        if (this.config.publish.results) this.deps.sink.result(this.id, audioResultMessage(ctx, outcome, now));
+        const event = keywordEventMessage(ctx, outcome);
+        if (event && this.config.publish.events) this.deps.sink.event(this.id, event);
+      }
+      this.lastErrorLogged = '';
+    } catch (err) {
+      this.fail(errorMessage(err));
+    } finally {
+      clearTimeout(watchdog);
+      this.stalled = false;
     }
   }
 

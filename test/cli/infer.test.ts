@@ -127,9 +127,15 @@ describe('edgerun inspect and devices', () => {
   it('devices with no libedgetpu is a normal report, not a failure', async () => {
     const r = await edgerun(['devices', '--json'], { EDGERUN_LIBEDGETPU: '/nonexistent/libedgetpu.so.1' });
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { tflite: { version: string }; edgetpu: { available: boolean }; engines: string[] };
+    const report = JSON.parse(r.stdout) as {
+      tflite: { version: string };
+      edgetpu: { available: boolean };
+      onnx: { available: boolean; version: string };
+      engines: string[];
+    };
     expect(report.tflite.version).toBe('2.9.0');
     expect(report.edgetpu.available).toBe(false);
-    expect(report.engines).toEqual(['cpu']);
+    expect(report.onnx).toMatchObject({ available: true, version: expect.stringMatching(/^1\.30\./) });
+    expect(report.engines).toEqual(['cpu', 'onnx']);
   });
 });

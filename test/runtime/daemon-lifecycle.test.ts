@@ -1,9 +1,9 @@
 // Daemon behaviour beyond the happy path: Edge TPU failure at run time (libedgetpu TEST DOUBLE, no hardware),
 // the invoke watchdog, published messages against their JSON Schemas, SIGHUP-style reload, the HTTP token.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildFakeEdgeTpu } from '../helpers/fake-edgetpu.js';
 import { repoRoot, sharedDir, sharedMedia } from '../helpers/paths.js';
@@ -11,6 +11,8 @@ import { startMosquitto, type Mosquitto } from '../transport/mosquitto.js';
 import { Collector } from '../transport/mqtt-collector.js';
 import { makeConfig, startDaemon, tempDir } from './daemon-harness.js';
 
+// ajv-formats is CommonJS whose module.exports is the plugin; NodeNext types only see its `default` property.
+const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv) => Ajv;
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let broker: Mosquitto;
 beforeAll(async () => {

@@ -46,7 +46,7 @@ device: { id: test-dev }
 mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
 pipelines:
   - id: pets
-    source: { type: images, path: "${path.dirname(sharedMedia('cat.bmp'))}/{cat.bmp,bird.bmp,parrot.jpg}", fps: 20, loop: false }
+    source: { type: images, path: "${path.dirname(sharedMedia('cat.bmp'))}/{cat.bmp,bird.bmp,parrot.jpg}", fps: 4, loop: false }
     model: { path: mobilenet_v2_1.0_224_quant.tflite }
     task: { type: classify, topK: 1 }
 `, { stateDir: dir }),
@@ -266,7 +266,7 @@ describe('config', () => {
     expect(msg).toMatch(/refusing to start/);
     expect(msg).toMatch(/pipelines\[0\]\.id: must match pattern/);
     expect(msg).toMatch(/pipelines\[0\]\.source\.type: expected one of "testsrc", "v4l2"/);
-    expect(msg).toMatch(/pipelines\[0\]\.model\.engine: expected one of "auto", "edgetpu", "cpu"; got "gpu"/);
+    expect(msg).toMatch(/pipelines\[0\]\.model\.engine: expected one of "auto", "edgetpu", "cpu", "onnx"; got "gpu"/);
     expect(msg).toMatch(/pipelines\[0\]\.fps: expected number; got "fast"/);
     expect(msg).toMatch(/mqtt\.qos: expected one of 0, 1, 2; got 5/);
   });
