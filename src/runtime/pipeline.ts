@@ -205,12 +205,8 @@ export class Pipeline {
   }
 
   /** One chunk through the model's audio stream: zero or more inferences, each published. */
-  private async processAudio(chunk: AudioChunk): Promise<void> {
-    const watchdog = setTimeout(() => {
-      this.stalled = true;
-      this.deps.log.warn({ pipeline: this.id, limitMs: this.deps.engines.invokeTimeoutMs }, 'inference is taking longer than engines.invokeTimeoutMs');
-    }, this.deps.engines.invokeTimeoutMs);
-    try {
+  private processAudio(chunk: AudioChunk): Promise<void> {
+    return this.guarded(undefined, async () => {
       const { outcomes, model, positionMs } = await this.model.inferAudio(chunk.samples, chunk.sampleRate);
       const ctx: AudioMessageContext = { device: this.deps.deviceId, pipeline: this.id, model, chunk, positionMs };
       for (const outcome of outcomes) {
@@ -223,21 +219,11 @@ export class Pipeline {
         const event = keywordEventMessage(ctx, outcome);
         if (event && this.config.publish.events) this.deps.sink.event(this.id, event);
       }
-      this.lastErrorLogged = '';
-    } catch (err) {
-      this.fail(errorMessage(err));
-    } finally {
-      clearTimeout(watchdog);
-      this.stalled = false;
-    }
+    });
   }
 
-  private async process(frame: Frame): Promise<void> {
-    const watchdog = setTimeout(() => {
-      this.stalled = true;
-      this.deps.log.warn({ pipeline: this.id, limitMs: this.deps.engines.invokeTimeoutMs }, 'inference is taking longer than engines.invokeTimeoutMs');
-    }, this.deps.engines.invokeTimeoutMs);
-    try {
+  private process(frame: Frame): Promise<void> {
+    return this.guarded(frame, async () => {
       const input =
         frame.kind === 'encoded'
           ? ({ kind: 'encoded', data: frame.data, name: frame.name } as const)
@@ -247,6 +233,17 @@ export class Pipeline {
       this.rate.mark();
       this.invoke.add(outcome.timings.invokeMs);
       this.publish(frame, outcome, model);
+    });
+  }
+
+  /** Runs one item's inference under the invoke watchdog; a failure is counted and logged once per change. */
+  private async guarded(frame: Frame | undefined, work: () => Promise<void>): Promise<void> {
+    const watchdog = setTimeout(() => {
+      this.stalled = true;
+      this.deps.log.warn({ pipeline: this.id, limitMs: this.deps.engines.invokeTimeoutMs }, 'inference is taking longer than engines.invokeTimeoutMs');
+    }, this.deps.engines.invokeTimeoutMs);
+    try {
+      await work();
       this.lastErrorLogged = '';
     } catch (err) {
       this.fail(errorMessage(err), frame);
