@@ -68,34 +68,51 @@ interface ResultMessage {
   timings: { invokeMs: number; preprocessMs: number; postprocessMs: number };
 }
 
-async function throughputAndLatency(broker: Mosquitto, seconds: number): Promise<void> {
-  const sub = await Collector.connect(broker.url, ['edgerun/bench-tp/cam/result'], { subscribeQos: 0 });
+/** Runs a one-pipeline daemon for `seconds` and returns what the subscriber received, with arrival times. */
+async function collect(broker: Mosquitto, device: string, source: string, seconds: number): Promise<{ at: number; msg: ResultMessage }[]> {
+  const sub = await Collector.connect(broker.url, [`edgerun/${device}/cam/result`], { subscribeQos: 0 });
   const received: { at: number; msg: ResultMessage }[] = [];
   sub.client.on('message', (_t, payload) => received.push({ at: Date.now(), msg: JSON.parse(payload.toString()) as ResultMessage }));
   const daemon = startServe(
     broker.url,
-    `  - id: cam\n    source: { type: testsrc, width: 640, height: 480, fps: 60 }\n    model: { path: mobilenet_v2_1.0_224_quant.tflite }\n    task: { type: classify, topK: 1 }\n`,
-    'bench-tp',
+    `  - id: cam\n    source: ${source}\n    model: { path: mobilenet_v2_1.0_224_quant.tflite }\n    task: { type: classify, topK: 1 }\n`,
+    device,
   );
   await sub.waitFor((ms) => ms.length >= 5);
   received.length = 0;
   const t0 = Date.now();
   await wait(seconds * 1000);
-  const window = received.filter((r) => r.at - t0 <= seconds * 1000);
   await daemon.stop();
   await sub.close();
-  const ips = window.length / seconds;
+  return received.filter((r) => r.at - t0 <= seconds * 1000);
+}
+
+async function throughputAndLatency(broker: Mosquitto, seconds: number): Promise<void> {
+  // Throughput: a source much faster than the model, so the model never waits for a frame.
+  const fast = await collect(broker, 'bench-tp', '{ type: testsrc, width: 640, height: 480, fps: 60 }', seconds);
   const bare = await bareInvokeMs('mobilenet_v2_1.0_224_quant.tflite', 40);
-  const overhead = window.map((r) => r.at - Date.parse(r.msg.frame.capturedAt) - r.msg.timings.invokeMs);
-  const latency = window.map((r) => r.at - Date.parse(r.msg.frame.capturedAt));
-  console.log('\n## Pipeline throughput and latency (testsrc 640x480 @ 60 fps → MobileNet v2 224 → mosquitto → subscriber)');
+  const ips = fast.length / seconds;
+  console.log('\n## Pipeline throughput (testsrc 640x480 @ 60 fps → MobileNet v2 224 → mosquitto → subscriber)');
   console.log(
     table(
-      ['inferences/s', 'bare invoke p50 ms', '1/invoke (per s)', 'ratio', 'capture→subscriber p50 ms', 'p99 ms', 'minus invoke: p50 ms', 'p99 ms'],
-      [[ips.toFixed(2), fmt(bare), (1000 / bare).toFixed(2), (ips / (1000 / bare)).toFixed(3), fmt(percentile(latency, 50)), fmt(percentile(latency, 99)), fmt(percentile(overhead, 50)), fmt(percentile(overhead, 99))]],
+      ['inferences/s', 'bare invoke p50 ms (same run)', '1/invoke (per s)', 'ratio (target ≥ 0.95)'],
+      [[ips.toFixed(2), fmt(bare), (1000 / bare).toFixed(2), (ips / (1000 / bare)).toFixed(3)]],
     ),
   );
-  console.log('targets: ratio ≥ 0.95; overhead p99 ≤ 15 ms (capture time is when ffmpeg\'s frame reached us, ms resolution)');
+  // Latency: a source slower than the model, so no frame waits in the buffer for the previous inference; what
+  // remains is the pipeline's own cost (preprocess, decode, publish, broker hop).
+  const slow = await collect(broker, 'bench-lat', '{ type: testsrc, width: 640, height: 480, fps: 10 }', seconds);
+  const latency = slow.map((r) => r.at - Date.parse(r.msg.frame.capturedAt));
+  const overhead = slow.map((r) => r.at - Date.parse(r.msg.frame.capturedAt) - r.msg.timings.invokeMs);
+  console.log('\n## Capture → subscriber latency (testsrc 640x480 @ 10 fps, MobileNet v2, through mosquitto)');
+  console.log(
+    table(
+      ['results', 'latency p50 ms', 'p99 ms', 'minus invoke p50 ms', 'p99 ms (target ≤ 15)'],
+      [[String(slow.length), fmt(percentile(latency, 50)), fmt(percentile(latency, 99)), fmt(percentile(overhead, 50)), fmt(percentile(overhead, 99))]],
+    ),
+  );
+  console.log('capture time is when the frame\'s last byte arrived from ffmpeg (ms resolution)');
+  console.log('at 60 fps a frame also waits up to one frame interval (16.7 ms) for the previous inference to finish');
 }
 
 async function rssAndIdle(broker: Mosquitto, minutes: number): Promise<void> {
