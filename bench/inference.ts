@@ -66,7 +66,7 @@ export async function benchInvoke(quick: boolean): Promise<void> {
   let worst = 0;
   for (const name of cpuModels()) {
     const model = path.join(shared, 'models', name);
-    const engine = await TfliteEngine.fromFile(model);
+    const engine = await TfliteEngine.fromFile(model, { cpuVariant: 'builtin' });
     fillPattern(engine);
     const probe = await runJs(engine, 1, 3);
     const perSideMs = quick ? 400 : 1500;

@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,audio,onnx]`: figures and ratios measured side by
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,audio,onnx,choice]`: figures and ratios measured side by
  * side in one run. `--long` runs the daemon RSS check for 10 minutes.
  */
 import os from 'node:os';
 import { benchAudio } from './audio.js';
+import { benchChoice } from './choice.js';
 import { benchDaemon } from './daemon.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { benchOnnx } from './onnx.js';
@@ -22,6 +23,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   daemon: (q) => benchDaemon(q, long),
   audio: benchAudio,
   onnx: benchOnnx,
+  choice: benchChoice,
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);

@@ -2,6 +2,7 @@
  * `edgerun infer` on WAV files: each file is one stream from time 0. A file that fills one model window (a 1 s
  * clip) prints its top classes; a longer one prints the keywords detected in it, with their times.
  */
+import type { CpuVariantSetting } from '../delegates/cpu-candidates.js';
 import { open, readFile } from 'node:fs/promises';
 import { openEngine, type EngineChoice } from '../delegates/open-engine.js';
 import { EdgerunError, errorMessage } from '../errors.js';
@@ -18,6 +19,8 @@ export interface AudioInferOptions extends AudioTaskOptions {
   device: string;
   threads?: number;
   json: boolean;
+  cpuVariant?: CpuVariantSetting;
+  stateDir?: string;
 }
 
 /** True when the file starts like a RIFF WAVE file. */
@@ -42,7 +45,13 @@ interface FileResult {
 }
 
 export async function runInferAudio(o: AudioInferOptions, inputs: string[]): Promise<number> {
-  const opened = await openEngine(o.model, { engine: o.engine, device: o.device, threads: o.threads });
+  const opened = await openEngine(o.model, {
+    engine: o.engine,
+    device: o.device,
+    threads: o.threads,
+    ...(o.cpuVariant ? { cpuVariant: o.cpuVariant } : {}),
+    ...(o.stateDir ? { stateDir: o.stateDir } : {}),
+  });
   let runner: AudioModelRunner;
   try {
     runner = await AudioModelRunner.create(opened, o);

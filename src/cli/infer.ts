@@ -7,6 +7,7 @@ import { ModelRunner, TASKS, type InferenceOutcome, type TaskOptions } from '../
 import { inputQuantizerWarning } from '../runtime/input-conventions.js';
 import type { TaskKind } from '../tasks/auto.js';
 import { numberOption, parseCommandArgs } from './args.js';
+import { CPU_FLAGS, parseCpuFlags } from './cpu-flags.js';
 import { isWavFile, runInferAudio, type AudioInferOptions } from './infer-audio.js';
 
 const RESIZES = ['bilinear', 'nearest', 'letterbox', 'area'];
@@ -27,6 +28,7 @@ export async function runInfer(args: string[]): Promise<number> {
     threads: { type: 'string' },
     json: { type: 'boolean' },
     'hop-ms': { type: 'string' },
+    ...CPU_FLAGS,
   });
   if (!values.model) throw new UsageError('infer needs --model PATH');
   if (positionals.length === 0) throw new UsageError('infer needs at least one input image');
@@ -64,6 +66,7 @@ export async function runInfer(args: string[]): Promise<number> {
     device: values.device,
     threads,
     ...(onnxGraphOptimization ? { onnxGraphOptimization } : {}),
+    ...parseCpuFlags(values),
   });
   const runner = await ModelRunner.create(opened, options);
   if (!values.json) process.stderr.write(`model ${opened.modelPath}: ${runner.task} on ${opened.reason}\n`);
@@ -162,5 +165,6 @@ function audioOptions(values: Record<string, string | boolean | undefined>): Aud
     ...(threshold !== undefined ? { threshold } : {}),
     ...(hopMs !== undefined ? { hopMs } : {}),
     ...(labels ? { labelsPath: labels } : {}),
+    ...parseCpuFlags({ 'cpu-variant': text('cpu-variant'), 'state-dir': text('state-dir') }),
   };
 }

@@ -1,13 +1,24 @@
 import { inspectModel, type ModelReport } from '../runtime/inspect-model.js';
 import { UsageError } from '../errors.js';
+import { EngineChoiceStore } from '../delegates/engine-choice-store.js';
 import { parseCommandArgs } from './args.js';
+import { parseCpuFlags } from './cpu-flags.js';
 import { onnxReportLines } from './inspect-onnx-text.js';
 
 export async function runInspect(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, 'state-dir': { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('inspect takes exactly one model path');
   const report = await inspectModel(positionals[0]!);
-  process.stdout.write(values.json ? JSON.stringify(report) + '\n' : formatReport(report));
+  // the CPU runtime earlier runs chose for this model, from the state directory's engine-choice.json
+  const cpuChoices = new EngineChoiceStore(parseCpuFlags(values).stateDir)
+    .forModel(report.sha256)
+    .map((r) => ({ chosen: r.chosen, runtime: r.runtime, machine: r.machine, decidedAt: r.decidedAt }));
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ ...report, cpuChoices }) + '\n');
+    return 0;
+  }
+  const choiceLines = cpuChoices.map((c) => `CPU engine choice: ${c.chosen} (${c.runtime}; ${c.machine}; ${c.decidedAt})\n`);
+  process.stdout.write(formatReport(report) + choiceLines.join(''));
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `edgerun` command: parses arguments, calls the runtime, maps errors to exit codes. Only place that exits. */
 import { EdgerunError, UsageError, errorMessage } from '../errors.js';
+import { runBench } from './bench.js';
 import { runDevices } from './devices.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
@@ -15,9 +16,11 @@ commands:
   infer --model M [--labels L] [--task auto|classify|detect|segment|pose|face|keyword] [--top-k K]
         [--threshold T] [--hop-ms MS] [--resize R] [--normalize imagenet|unit|signed|raw|MEAN/STD]
         [--engine auto|edgetpu|cpu|onnx] [--onnx-optimization disabled|basic|extended|layout|all]
-        [--device D] [--threads N] [--json] INPUT...
+        [--device D] [--threads N] [--cpu-variant auto|xnnpack|builtin] [--state-dir DIR] [--json] INPUT...
         (WAV inputs run the keyword task: a 1 s clip prints its top classes, a longer file its keywords)
-  inspect MODEL [--json]
+  inspect MODEL [--state-dir DIR] [--json]
+  bench MODEL [--budget-ms MS] [--threads N] [--json]
+                                       every CPU runtime side by side (p50/p99, RSS), and the one auto picks
   devices [--json]
   serve [--config FILE] [--pretty]     run the daemon (default config: config/edgerun.yaml)
   config check FILE                    validate a config and exit
@@ -34,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   infer: runInfer,
   inspect: runInspect,
   devices: runDevices,
+  bench: runBench,
   serve: runServe,
   config: runConfig,
   models: runModels,

@@ -45,6 +45,8 @@ export type TensorData =
 
 export interface Engine {
   readonly kind: EngineKind;
+  /** Which kernels run it within `kind` (TFLite CPU: 'xnnpack' | 'builtin'; 'wasm'; ONNX: 'onnxruntime'); absent when there is one. */
+  readonly variant?: string;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   /**

@@ -10,6 +10,8 @@ import type { Engine } from './engine.js';
 import { parseDeviceSpec, resolveDevice } from './edgetpu-device.js';
 import { loadEdgeTpu, type EdgeTpuLibrary } from './edgetpu-library.js';
 import { probeEdgeTpu, type EdgeTpuProbeResult } from './edgetpu-probe.js';
+import { chooseCpuEngine, type CpuChoice } from './choose-cpu-engine.js';
+import type { CpuVariantSetting } from './cpu-candidates.js';
 import { TfliteEngine } from './tflite-engine.js';
 import { readModelFile, type ModelFileInfo } from './tflite-model-file.js';
 import { modelFormatOf } from './model-format.js';
@@ -31,6 +33,15 @@ export interface OpenEngineOptions {
   probe?: EdgeTpuProbeResult;
   /** ONNX Runtime's graph optimisation level (ONNX models only); default 'all'. */
   onnxGraphOptimization?: OnnxGraphOptimization;
+  /**
+   * TFLite on the CPU: a pinned runtime, or 'auto' to choose by measurement. Default: 'auto' with engine 'auto',
+   * 'xnnpack' (falling back to builtin) with engine 'cpu'.
+   */
+  cpuVariant?: CpuVariantSetting;
+  /** Where the CPU engine choice is cached (engine-choice.json); absent: no cache. */
+  stateDir?: string;
+  /** Debug-level lines: XNNPACK refusals, calibration figures. */
+  onDebug?: (message: string) => void;
 }
 
 export interface OpenedEngine {
@@ -42,6 +53,8 @@ export interface OpenedEngine {
   fileInfo: ModelFileInfo | OnnxModelInfo;
   /** One sentence: why this engine and file. */
   reason: string;
+  /** TFLite on the CPU: which runtime runs it and how that was decided. */
+  choice?: CpuChoice;
 }
 
 const EDGETPU_SUFFIX = '_edgetpu.tflite';
@@ -82,13 +95,13 @@ export async function openEngine(modelPath: string, options: OpenEngineOptions =
         return openOnTpu(lib, model, deviceSpec.text, options, choice);
       } catch (err) {
         if (choice === 'edgetpu') throw err;
-        return openOnCpu(asked, askedIsTpu, twins.cpu, options, `CPU: the Edge TPU failed (${errorMessage(err)})`);
+        return openOnCpu(asked, askedIsTpu, twins.cpu, options, `CPU: the Edge TPU failed (${errorMessage(err)})`, choice);
       }
     }
     if (choice === 'edgetpu') {
       throw new EdgeTpuError(`--engine edgetpu was asked for, but ${tpuProblem}`);
     }
-    return openOnCpu(asked, askedIsTpu, twins.cpu, options, `CPU: ${tpuProblem}`);
+    return openOnCpu(asked, askedIsTpu, twins.cpu, options, `CPU: ${tpuProblem}`, choice);
   }
   if (choice === 'edgetpu') {
     throw new EdgeTpuError(
@@ -97,7 +110,7 @@ export async function openEngine(modelPath: string, options: OpenEngineOptions =
     );
   }
   const why = choice === 'cpu' ? 'CPU: asked for' : 'CPU: the model has no Edge TPU build';
-  return openOnCpu(asked, askedIsTpu, twins.cpu, options, why);
+  return openOnCpu(asked, askedIsTpu, twins.cpu, options, why, choice);
 }
 
 interface ReadModel {
@@ -127,6 +140,7 @@ async function openOnCpu(
   cpuTwin: string,
   options: OpenEngineOptions,
   reason: string,
+  choice: EngineChoice,
 ): Promise<OpenedEngine> {
   let model = asked;
   if (askedIsTpu) {
@@ -140,12 +154,18 @@ async function openOnCpu(
     model = await readModel(cpuTwin);
     reason = `${reason}; using the CPU twin ${cpuTwin}`;
   }
-  const engine = TfliteEngine.fromBytes(model.bytes, {
+  const opened = await chooseCpuEngine(model.bytes, {
     source: model.path,
-    threads: options.threads,
-    libraryPath: options.tflitePath,
+    cpuVariant: options.cpuVariant ?? (choice === 'cpu' ? 'xnnpack' : 'auto'),
+    orderFree: Object.keys(model.info.opHistogram).some((op) => op.endsWith('TFLite_Detection_PostProcess')),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.tflitePath ? { libraryPath: options.tflitePath } : {}),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    ...(options.onDebug ? { onDebug: options.onDebug } : {}),
   });
-  return { engine, modelPath: model.path, modelBytes: model.bytes, fileInfo: model.info, reason };
+  const { engine, choice: cpuChoice } = opened;
+  reason = `${reason}; ${cpuChoice.chosen} (${cpuChoice.how === 'calibrated' ? 'fastest agreeing runtime, measured now' : cpuChoice.how === 'cached' ? 'fastest agreeing runtime, cached' : 'pinned'})`;
+  return { engine, modelPath: model.path, modelBytes: model.bytes, fileInfo: model.info, reason, choice: cpuChoice };
 }
 
 function openOnTpu(

@@ -5,6 +5,7 @@ import { InferenceError, InputShapeError, ModelLoadError, errorMessage } from '.
 import { dequantize, type DType, type Engine, type EngineKind, type TensorData, type TensorInfo } from './engine.js';
 import { loadTflite, type NativePointer, type TfliteApi } from './tflite-library.js';
 import { checkModelBytes } from './tflite-model-file.js';
+import { XNNPACK_FLAG_SETS, createXnnpackDelegate, describeXnnpackFlags } from './xnnpack-delegate.js';
 
 /** A native TfLiteDelegate the engine installs and then owns (freed after the interpreter). */
 export interface NativeDelegate {
@@ -12,9 +13,20 @@ export interface NativeDelegate {
   dispose(): void;
 }
 
+/** The native CPU kernels: XNNPACK's delegate or TFLite's own ('builtin'); 'delegate' when another delegate runs it. */
+export type TfliteVariant = 'xnnpack' | 'builtin' | 'delegate';
+export type NativeCpuVariant = 'xnnpack' | 'builtin';
+
 export interface TfliteOpenOptions {
   threads?: number;
   delegate?: NativeDelegate;
+  /**
+   * Without `delegate`: 'xnnpack' (default) installs the XNNPACK delegate and falls back to 'builtin' for a model it
+   * cannot prepare; 'builtin' never uses it.
+   */
+  cpuVariant?: NativeCpuVariant;
+  /** Receives one line when XNNPACK is refused and the builtin kernels take over (log it at debug level). */
+  onDebug?: (message: string) => void;
   /** Which engine the caller reports this as; 'edgetpu' when `delegate` is the Edge TPU. */
   kind?: EngineKind;
   libraryPath?: string;
@@ -39,6 +51,10 @@ const EDGETPU_OP = 'edgetpu-custom-op';
 
 export class TfliteEngine implements Engine {
   readonly kind: EngineKind;
+  readonly variant: TfliteVariant;
+  /** How the variant came about, e.g. "XNNPACK QS8" or "builtin: XNNPACK could not prepare it (...)". */
+  readonly variantNote: string;
+  readonly threads: number;
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
   private readonly inputTensors: NativePointer[];
@@ -54,8 +70,12 @@ export class TfliteEngine implements Engine {
     private readonly api: TfliteApi,
     private readonly native: NativeState,
     kind: EngineKind,
+    setup: { variant: TfliteVariant; note: string; threads: number },
   ) {
     this.kind = kind;
+    this.variant = setup.variant;
+    this.variantNote = setup.note;
+    this.threads = setup.threads;
     const { interpreter } = native;
     this.inputTensors = range(api.inputCount(interpreter)).map((i) => api.inputTensor(interpreter, i));
     this.outputTensors = range(api.outputCount(interpreter)).map((i) => api.outputTensor(interpreter, i));
@@ -84,16 +104,53 @@ export class TfliteEngine implements Engine {
    */
   static fromBytes(bytes: Uint8Array, options: TfliteOpenOptions = {}): TfliteEngine {
     const source = options.source ?? '<bytes>';
-    let native: NativeState | undefined;
+    const threads = options.threads ?? 1;
+    let api: TfliteApi;
     try {
       checkModelBytes(bytes, source);
-      const api = loadTflite(options.libraryPath);
-      native = new NativeState(api, options.delegate);
-      native.create(bytes, source, options.threads ?? 1);
-      return new TfliteEngine(api, native, options.kind ?? (options.delegate ? 'edgetpu' : 'cpu'));
+      api = loadTflite(options.libraryPath);
+    } catch (err) {
+      options.delegate?.dispose();
+      throw err;
+    }
+    if (options.delegate) return TfliteEngine.create(api, bytes, options, options.delegate, { variant: 'delegate', note: 'delegate', threads });
+    const refusals: string[] = [];
+    if ((options.cpuVariant ?? 'xnnpack') === 'xnnpack' && api.xnnpackAvailable) {
+      for (const flags of XNNPACK_FLAG_SETS) {
+        const what = `XNNPACK ${describeXnnpackFlags(flags)}`;
+        try {
+          const delegate = createXnnpackDelegate(api, threads, flags, source);
+          return TfliteEngine.create(api, bytes, options, delegate, { variant: 'xnnpack', note: what, threads });
+        } catch (err) {
+          if (!(err instanceof ModelLoadError)) throw err;
+          refusals.push(`${what}: ${err.message}`);
+        }
+      }
+      options.onDebug?.(`"${source}": XNNPACK could not prepare it; using the builtin TFLite kernels (${refusals.join(' | ')})`);
+    } else if ((options.cpuVariant ?? 'xnnpack') === 'xnnpack') {
+      refusals.push(`the library at ${api.path} has no XNNPACK delegate`);
+    }
+    const note = refusals.length ? `builtin: XNNPACK refused (${refusals.join(' | ')})` : 'builtin';
+    return TfliteEngine.create(api, bytes, options, undefined, { variant: 'builtin', note, threads });
+  }
+
+  /** Builds one interpreter; owns `delegate` from here on (freed on failure or on dispose). */
+  private static create(
+    api: TfliteApi,
+    bytes: Uint8Array,
+    options: TfliteOpenOptions,
+    delegate: NativeDelegate | undefined,
+    setup: { variant: TfliteVariant; note: string; threads: number },
+  ): TfliteEngine {
+    const source = options.source ?? '<bytes>';
+    let native: NativeState | undefined;
+    try {
+      native = new NativeState(api, delegate);
+      native.create(bytes, source, setup.threads);
+      return new TfliteEngine(api, native, options.kind ?? (options.delegate ? 'edgetpu' : 'cpu'), setup);
     } catch (err) {
       if (native) native.free();
-      else options.delegate?.dispose();
+      else delegate?.dispose();
       throw err;
     }
   }

@@ -38,6 +38,9 @@ export interface TfliteApi {
   tensorName(tensor: NativePointer): string;
   tensorQuantization(tensor: NativePointer): { scale: number; zero_point: number };
   xnnpackAvailable: boolean;
+  /** TfLiteXNNPackDelegateCreate with TF 2.9's options layout; null when the library has no XNNPACK or it refused. */
+  xnnpackCreate(threads: number, flags: number): NativePointer | null;
+  xnnpackDelete(delegate: NativePointer): void;
   /** The reporter prototype, for koffi.register. */
   readonly reporterType: TypeObject;
   /** vsnprintf from libc, to format the reporter's (format, va_list) pair. */
@@ -111,6 +114,9 @@ function bind(lib: LibraryHandle, libPath: string): TfliteApi {
     koffi.opaque('TfLiteInterpreter');
     koffi.opaque('TfLiteTensor');
     koffi.struct('TfLiteQuantizationParams', { scale: 'float', zero_point: 'int32_t' });
+    // TF 2.9's TfLiteXNNPackDelegateOptions is exactly these 8 bytes (weights_cache came in 2.10); checked in the
+    // shipped library: OptionsDefault returns it in rax alone and Create copies 8 bytes from the pointer.
+    koffi.struct('TfLiteXNNPackDelegateOptions', { num_threads: 'int32_t', flags: 'uint32_t' });
     // va_list is passed as a pointer on x86-64 (array type) and on arm64 (struct > 16 bytes goes by reference).
     koffi.proto('void TfLiteErrorReporter(void *user_data, const char *format, void *args)');
     tensorTypeDeclared = true;
@@ -147,12 +153,15 @@ function bind(lib: LibraryHandle, libPath: string): TfliteApi {
     tName: lib.func('const char *TfLiteTensorName(const TfLiteTensor *t)'),
     tQuant: lib.func('TfLiteQuantizationParams TfLiteTensorQuantizationParams(const TfLiteTensor *t)'),
   };
-  let xnnpackAvailable = true;
+  let xnnCreate: ((options: { num_threads: number; flags: number }) => unknown) | undefined;
+  let xnnDelete: ((delegate: NativePointer) => void) | undefined;
   try {
-    lib.func('void *TfLiteXNNPackDelegateOptionsDefault()');
+    xnnCreate = lib.func('void *TfLiteXNNPackDelegateCreate(const TfLiteXNNPackDelegateOptions *o)') as typeof xnnCreate;
+    xnnDelete = lib.func('void TfLiteXNNPackDelegateDelete(void *d)') as typeof xnnDelete;
   } catch {
-    xnnpackAvailable = false;
+    xnnCreate = undefined;
   }
+  const xnnpackAvailable = xnnCreate !== undefined && xnnDelete !== undefined;
 
   return {
     path: libPath,
@@ -181,6 +190,8 @@ function bind(lib: LibraryHandle, libPath: string): TfliteApi {
     tensorName: (t) => (f.tName(t) as string | null) ?? '',
     tensorQuantization: (t) => f.tQuant(t) as { scale: number; zero_point: number },
     xnnpackAvailable,
+    xnnpackCreate: (threads, flags) => (xnnCreate ? ((xnnCreate({ num_threads: threads, flags }) as NativePointer | null) ?? null) : null),
+    xnnpackDelete: (d) => xnnDelete?.(d),
     reporterType: koffi.pointer('TfLiteErrorReporter'),
     formatVaList: (format, vaList) => {
       const buf = Buffer.alloc(2048);

@@ -212,7 +212,21 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        threads: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
+        threads: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 64,
+          description: 'CPU threads per model; absent: measured (1 and the core count are both tried when cpuVariant is auto, else 1)',
+        },
+        cpuVariant: {
+          enum: ['auto', 'xnnpack', 'builtin'],
+          default: 'auto',
+          description:
+            'TFLite on the CPU: auto runs a short calibration of every CPU runtime (builtin kernels, XNNPACK, at 1 and N ' +
+            'threads), keeps only those whose outputs agree with the builtin kernels, uses the fastest and caches the ' +
+            'choice in stateDir/engine-choice.json; xnnpack (falls back to builtin when XNNPACK cannot prepare the ' +
+            'model) or builtin pins one',
+        },
         tfliteLibrary: { type: 'string', description: 'restart; override the bundled libtensorflowlite_c.so' },
         edgetpuLibrary: { type: 'string', description: 'restart; override libedgetpu.so.1' },
         onnxGraphOptimization: {

@@ -1,4 +1,5 @@
 /** Loads, validates and resolves the daemon config (YAML). Every problem names its key path. */
+import type { CpuVariantSetting } from '../delegates/cpu-candidates.js';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,7 +34,8 @@ export interface DaemonConfig {
   modelsDir: string;
   stateDir: string;
   engines: {
-    threads: number;
+    threads?: number;
+    cpuVariant: CpuVariantSetting;
     onnxGraphOptimization: OnnxGraphOptimization;
     tfliteLibrary?: string;
     edgetpuLibrary?: string;

@@ -203,7 +203,7 @@ export class Daemon {
       pipelines: Object.fromEntries(
         this.allPipelines().map((p) => {
           const s = p.status();
-          return [p.id, { state: s.state, ...s.counters, fps: s.fps, latencyMs: s.latencyMs, invokeMs: s.invokeMs, engine: s.model?.engine }];
+          return [p.id, { state: s.state, ...s.counters, fps: s.fps, latencyMs: s.latencyMs, invokeMs: s.invokeMs, engine: s.model?.engine, engineVariant: s.model?.engineVariant }];
         }),
       ),
     };
@@ -212,7 +212,7 @@ export class Daemon {
   private async startPipeline(config: PipelineConfig): Promise<void> {
     const pipeline = new Pipeline(this.lifecycle?.effectiveConfig(config) ?? config, {
       deviceId: this.config.device.id,
-      engines: this.config.engines,
+      engines: { ...this.config.engines, stateDir: this.config.stateDir },
       probe: this.probe,
       tpuLock: this.tpuLock,
       sink: this.sink,

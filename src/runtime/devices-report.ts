@@ -1,22 +1,27 @@
 /** `edgerun devices`: which runtimes and accelerators this machine has. */
 import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import { EngineChoiceStore, defaultCliStateDir, machineFingerprint } from '../delegates/engine-choice-store.js';
 import { loadTflite } from '../delegates/tflite-library.js';
 import { onnxRuntimeStatus, type OnnxRuntimeStatus } from '../delegates/onnx-availability.js';
 import { errorMessage } from '../errors.js';
 
 export interface DevicesReport {
-  tflite: { available: boolean; version?: string; path?: string; error?: string };
+  tflite: { available: boolean; version?: string; path?: string; error?: string; cpuVariants?: string[] };
   edgetpu: EdgeTpuProbeResult;
   /** onnxruntime-node, for the onnx engine (installed with a binary for this platform; not loaded here). */
   onnx: OnnxRuntimeStatus;
   engines: string[];
+  /** CPU engine choices cached in the state directory (engine-choice.json), for this machine. */
+  cpuChoices: { file: string; models: { sha256: string; chosen: string; decidedAt: string }[] };
 }
 
-export async function devicesReport(options: { tflitePath?: string; edgetpuPath?: string } = {}): Promise<DevicesReport> {
+export async function devicesReport(
+  options: { tflitePath?: string; edgetpuPath?: string; stateDir?: string } = {},
+): Promise<DevicesReport> {
   let tflite: DevicesReport['tflite'];
   try {
     const api = loadTflite(options.tflitePath);
-    tflite = { available: true, version: api.version(), path: api.path };
+    tflite = { available: true, version: api.version(), path: api.path, cpuVariants: api.xnnpackAvailable ? ['builtin', 'xnnpack'] : ['builtin'] };
   } catch (err) {
     tflite = { available: false, error: errorMessage(err) };
   }
@@ -26,5 +31,11 @@ export async function devicesReport(options: { tflitePath?: string; edgetpuPath?
   if (tflite.available && edgetpu.available && edgetpu.devices.length > 0) engines.push('edgetpu');
   const onnx = onnxRuntimeStatus();
   if (onnx.available) engines.push('onnx');
-  return { tflite, edgetpu, onnx, engines };
+  const store = new EngineChoiceStore(options.stateDir ?? defaultCliStateDir());
+  const machine = machineFingerprint();
+  const models = store
+    .all()
+    .filter((r) => r.machine === machine)
+    .map((r) => ({ sha256: r.sha256, chosen: r.chosen, decidedAt: r.decidedAt }));
+  return { tflite, edgetpu, onnx, engines, cpuChoices: { file: store.file, models } };
 }

@@ -3,6 +3,8 @@
  * fails at run time, retries the TPU later, and swaps models between two frames (the old one is released only
  * after the switch).
  */
+import type { CpuChoice } from '../delegates/choose-cpu-engine.js';
+import type { CpuVariantSetting } from '../delegates/cpu-candidates.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -23,7 +25,10 @@ export interface ModelSpec {
 }
 
 export interface EngineSettings {
-  threads: number;
+  threads?: number;
+  cpuVariant?: CpuVariantSetting;
+  /** Where the CPU engine choice is cached. */
+  stateDir?: string;
   edgetpuDevice: string;
   tfliteLibrary?: string;
   edgetpuLibrary?: string;
@@ -36,8 +41,19 @@ export interface ActiveModel {
   sha256: string;
   path: string;
   engine: 'cpu' | 'edgetpu' | 'onnx';
+  /** TFLite CPU: 'xnnpack' or 'builtin' (the kernels actually running it). */
+  engineVariant?: string;
+  /** TFLite CPU: the runtime chosen (e.g. xnnpack/1t), how, and the calibration figures behind it. */
+  choice?: ActiveModelChoice;
   reason: string;
   task: string;
+}
+
+export interface ActiveModelChoice {
+  chosen: string;
+  how: CpuChoice['how'];
+  threads: number;
+  candidates?: { id: string; p50Ms?: number; agrees: boolean; note?: string }[];
 }
 
 /** Vets a loaded, warmed-up model before a swap switches to it; throwing refuses the swap. */
@@ -148,7 +164,10 @@ export class PipelineModel {
     const opened = await openEngine(spec.path, {
       engine,
       device: this.settings.edgetpuDevice,
-      threads: this.settings.threads,
+      ...(this.settings.threads !== undefined ? { threads: this.settings.threads } : {}),
+      ...(this.settings.cpuVariant ? { cpuVariant: this.settings.cpuVariant } : {}),
+      ...(this.settings.stateDir ? { stateDir: this.settings.stateDir } : {}),
+      onDebug: (message: string) => this.deps.log.debug({ model: spec.id ?? spec.path }, message),
       ...(this.settings.onnxGraphOptimization ? { onnxGraphOptimization: this.settings.onnxGraphOptimization } : {}),
       probe: this.deps.probe,
       ...(this.settings.tfliteLibrary ? { tflitePath: this.settings.tfliteLibrary } : {}),
@@ -168,6 +187,8 @@ export class PipelineModel {
       sha256: createHash('sha256').update(opened.modelBytes).digest('hex'),
       path: opened.modelPath,
       engine: opened.engine.kind,
+      ...(opened.engine.variant !== undefined ? { engineVariant: opened.engine.variant } : {}),
+      ...(opened.choice ? { choice: activeChoice(opened.choice) } : {}),
       reason: opened.reason,
       task: runner.task,
     };
@@ -213,4 +234,14 @@ export class PipelineModel {
     }, this.settings.tpuRetryMs);
     this.retryTimer.unref();
   }
+}
+
+function activeChoice(choice: CpuChoice): ActiveModelChoice {
+  const candidates = choice.calibration?.results.map((r) => ({
+    id: r.id,
+    agrees: r.agrees,
+    ...(r.p50Ms !== undefined ? { p50Ms: r.p50Ms } : {}),
+    ...(r.note ? { note: r.note } : {}),
+  }));
+  return { chosen: choice.chosen, how: choice.how, threads: choice.threads, ...(candidates ? { candidates } : {}) };
 }

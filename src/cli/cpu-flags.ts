@@ -1,0 +1,27 @@
+/** `--cpu-variant` and `--state-dir`, shared by the commands that open a model on the CPU. */
+import path from 'node:path';
+import { CPU_VARIANTS, type CpuVariantSetting } from '../delegates/cpu-candidates.js';
+import { defaultCliStateDir } from '../delegates/engine-choice-store.js';
+import { UsageError } from '../errors.js';
+
+export const CPU_FLAGS = {
+  'cpu-variant': { type: 'string' },
+  'state-dir': { type: 'string' },
+} as const;
+
+export interface CpuFlagValues {
+  cpuVariant?: CpuVariantSetting;
+  stateDir: string;
+}
+
+export function parseCpuFlags(values: { 'cpu-variant'?: string | boolean; 'state-dir'?: string | boolean }): CpuFlagValues {
+  const variant = values['cpu-variant'];
+  if (variant !== undefined && !CPU_VARIANTS.includes(variant as CpuVariantSetting)) {
+    throw new UsageError(`--cpu-variant expects ${CPU_VARIANTS.join(', ')}; got "${String(variant)}"`);
+  }
+  const dir = values['state-dir'];
+  return {
+    ...(typeof variant === 'string' ? { cpuVariant: variant as CpuVariantSetting } : {}),
+    stateDir: typeof dir === 'string' ? path.resolve(dir) : defaultCliStateDir(),
+  };
+}

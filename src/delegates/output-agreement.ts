@@ -1,0 +1,103 @@
+/**
+ * Do two runtimes agree on a model's outputs? Within quantization tolerance: a few quantization steps per element
+ * (a fraction of the output's range for float outputs), and the same arg-max on score vectors unless the reference's
+ * top-1 unless the two scores are within tolerance in the reference. Post-processed detections may come out in another order when two scores
+ * tie, so those outputs are compared as sorted multisets.
+ */
+export interface OutputAgreementOptions {
+  /** Compare each output's values regardless of order (TFLite_Detection_PostProcess outputs). */
+  orderFree?: boolean;
+  /** Allowed difference in quantization steps (default 4). */
+  steps?: number;
+}
+
+export interface OutputsToCompare {
+  data: Float32Array;
+  /** Quantization scale of the tensor (0: a float tensor). */
+  scale: number;
+}
+
+export interface Agreement {
+  agrees: boolean;
+  /** The largest difference seen, in tolerance units (≤ 1 agrees), with the output it was in. */
+  worst: number;
+  detail: string;
+}
+
+/** Elements allowed beyond tolerance (accumulated rounding on long int8 graphs touches a few). */
+const OUTLIER_SHARE = 0.005;
+/** Mean difference allowed, in tolerance units: on average within one quantization step. */
+const MAX_MEAN = 0.25;
+
+export function compareOutputs(
+  reference: readonly OutputsToCompare[],
+  candidate: readonly Float32Array[],
+  options: OutputAgreementOptions = {},
+): Agreement {
+  const steps = options.steps ?? 4;
+  let worst = 0;
+  let detail = 'all outputs within tolerance';
+  for (let o = 0; o < reference.length; o++) {
+    const ref = reference[o]!;
+    const got = candidate[o];
+    if (!got || got.length !== ref.data.length) {
+      return { agrees: false, worst: Infinity, detail: `output ${o}: ${got?.length ?? 'no'} values, expected ${ref.data.length}` };
+    }
+    const a = options.orderFree ? Float32Array.from(ref.data).sort() : ref.data;
+    const b = options.orderFree ? Float32Array.from(got).sort() : got;
+    const tol = tolerance(a, ref.scale, steps);
+    let over = 0;
+    let max = 0;
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs(a[i]! - b[i]!) / tol;
+      if (!(d <= 1)) over++;
+      if (!(d <= max)) max = d; // NaN counts as the worst
+      sum += Number.isFinite(d) ? d : Infinity;
+    }
+    const mean = sum / Math.max(1, a.length);
+    if (max > worst) {
+      worst = max;
+      detail = `output ${o}: max difference ${fmt(max)}× tolerance, ${over}/${a.length} values beyond it`;
+    }
+    if (over > Math.max(1, a.length * OUTLIER_SHARE) || !(mean <= MAX_MEAN)) {
+      return {
+        agrees: false,
+        worst: max,
+        detail: `output ${o}: ${over}/${a.length} values beyond ${steps} steps (max ${fmt(max)}×, mean ${fmt(mean)}×)`,
+      };
+    }
+    if (!options.orderFree) {
+      // the candidate's top-1 must be the reference's, or score within tolerance of it there
+      const refTop = argmax(ref.data);
+      const gotTop = argmax(got);
+      if (gotTop !== refTop && ref.data[refTop]! - ref.data[gotTop]! > tol) {
+        return { agrees: false, worst: Math.max(max, 1.01), detail: `output ${o}: top-1 at ${gotTop}, reference at ${refTop}` };
+      }
+    }
+  }
+  return { agrees: true, worst, detail };
+}
+
+function tolerance(data: Float32Array, scale: number, steps: number): number {
+  if (scale > 0) return steps * scale;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const range = hi - lo;
+  // float outputs: a 1/256 of their range stands in for a quantization step
+  return Math.max(steps * (range / 256), 1e-5);
+}
+
+function argmax(data: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < data.length; i++) if (data[i]! > data[best]!) best = i;
+  return best;
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(2) : String(n);
+}

@@ -1,0 +1,158 @@
+/**
+ * CPU runtime choice on real models: XNNPACK where it prepares, builtin kernels where it does not, calibration that
+ * never picks a runtime whose outputs disagree with the builtin kernels, and the engine-choice.json cache.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chooseCpuEngine } from '../../src/delegates/choose-cpu-engine.js';
+import { calibrate } from '../../src/delegates/cpu-calibration.js';
+import { nativeCandidate, referenceCandidate, type CpuCandidate } from '../../src/delegates/cpu-candidates.js';
+import type { Engine, TensorData } from '../../src/delegates/engine.js';
+import { EngineChoiceStore, machineFingerprint } from '../../src/delegates/engine-choice-store.js';
+import { openEngine } from '../../src/delegates/open-engine.js';
+import { TfliteEngine } from '../../src/delegates/tflite-engine.js';
+
+const model = (name: string): string => new URL(`../../../shared/models/${name}`, import.meta.url).pathname;
+const V1 = 'mobilenet_v1_0.25_128_quant.tflite';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edgerun-choice-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('native TFLite with XNNPACK', () => {
+  it('runs YOLOv8n int8 on XNNPACK with signed and unsigned 8-bit kernels', async () => {
+    const engine = await TfliteEngine.fromFile(model('yolov8n_full_integer_quant.tflite'));
+    try {
+      expect(engine.variant).toBe('xnnpack');
+      expect(engine.variantNote).toBe('XNNPACK QS8+QU8');
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it('falls back to the builtin kernels for MoveNet, which XNNPACK cannot prepare, and says so', async () => {
+    const debug: string[] = [];
+    const engine = await TfliteEngine.fromFile(model('movenet_single_pose_lightning_ptq.tflite'), { onDebug: (m) => debug.push(m) });
+    try {
+      expect(engine.variant).toBe('builtin');
+      expect(engine.variantNote).toMatch(/^builtin: XNNPACK refused .*failed to create XNNPACK runtime/);
+      expect(debug).toHaveLength(1);
+      expect(debug[0]).toMatch(/XNNPACK could not prepare it; using the builtin TFLite kernels/);
+      await engine.invoke();
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it('never installs XNNPACK when builtin is pinned', async () => {
+    const engine = await TfliteEngine.fromFile(model('yolov8n_full_integer_quant.tflite'), { cpuVariant: 'builtin' });
+    expect(engine.variant).toBe('builtin');
+    engine.dispose();
+  });
+});
+
+/** A real engine whose outputs are shifted by `shift` quantization steps; its invoke runs the model only once. */
+function wrapped(inner: Engine, shift: number): Engine {
+  let ran = false;
+  const shiftOutput = (i: number): Float32Array => {
+    const out = inner.outputFloat(i);
+    const step = inner.outputs[i]!.quantization.scale || 0.01;
+    return out.map((v, j) => (j % 2 === 0 ? v + shift * step : v));
+  };
+  return {
+    kind: inner.kind,
+    variant: 'wrapped',
+    inputs: inner.inputs,
+    outputs: inner.outputs,
+    inputView: (i: number): TensorData => inner.inputView(i),
+    setInput: (i: number, data: ArrayBufferView) => inner.setInput(i, data),
+    outputView: (i: number): TensorData => inner.outputView(i),
+    outputFloat: shiftOutput,
+    // after the first run the outputs are kept: this candidate is always the fastest by far
+    invoke: async () => {
+      if (!ran) await inner.invoke();
+      ran = true;
+    },
+    dispose: () => inner.dispose(),
+  };
+}
+
+function wrappedCandidate(bytes: Uint8Array, id: string, shift: number): CpuCandidate {
+  return {
+    id,
+    variant: 'wrapped',
+    threads: 1,
+    open: async () => wrapped(TfliteEngine.fromBytes(bytes, { cpuVariant: 'builtin' }), shift),
+  };
+}
+
+describe('calibration', () => {
+  const bytes = readFileSync(model(V1));
+  const reference = referenceCandidate(bytes, { source: V1 });
+  const xnnpack = nativeCandidate(bytes, 'xnnpack', 1, { source: V1 });
+
+  it('never chooses a candidate that disagrees with the reference, however fast it is', async () => {
+    const { engine, calibration } = await calibrate(reference, [xnnpack, wrappedCandidate(bytes, 'perturbed', 12)], { budgetMs: 50 });
+    engine.dispose();
+    const bad = calibration.results.find((r) => r.id === 'perturbed');
+    expect(bad).toMatchObject({ agrees: false, note: expect.stringMatching(/^disagrees with builtin\/1t: output 0: \d+\/1001 values beyond 4 steps/) });
+    expect(bad?.p50Ms).toBeUndefined();
+    expect(calibration.chosen).not.toBe('perturbed');
+    expect(['builtin/1t', 'xnnpack/1t']).toContain(calibration.chosen);
+  });
+
+  it('chooses the fastest candidate when it agrees (the same wrapper, outputs untouched)', async () => {
+    const { engine, calibration } = await calibrate(reference, [xnnpack, wrappedCandidate(bytes, 'exact', 0)], { budgetMs: 50 });
+    engine.dispose();
+    expect(calibration.results.find((r) => r.id === 'exact')).toMatchObject({ agrees: true });
+    expect(calibration.chosen).toBe('exact');
+  });
+
+  it('a disagreeing candidate is not chosen through chooseCpuEngine either, nor cached', async () => {
+    const stateDir = tempDir();
+    const { engine, choice } = await chooseCpuEngine(bytes, {
+      source: V1,
+      stateDir,
+      budgetMs: 50,
+      extraCandidates: [wrappedCandidate(bytes, 'perturbed', 12)],
+    });
+    engine.dispose();
+    expect(choice.how).toBe('calibrated');
+    expect(choice.chosen).not.toBe('perturbed');
+    expect(new EngineChoiceStore(stateDir).all().map((r) => r.chosen)).toEqual([choice.chosen]);
+  });
+});
+
+describe('engine-choice.json', () => {
+  it('calibrates once, caches per model + runtime + machine, and the next open skips calibration', async () => {
+    const stateDir = tempDir();
+    const first = await openEngine(model(V1), { engine: 'auto', stateDir, probe: { available: false, devices: [], tried: [], reason: 'test' } });
+    first.engine.dispose();
+    expect(first.choice).toMatchObject({ how: 'calibrated', cacheFile: path.join(stateDir, 'engine-choice.json') });
+    expect(first.choice?.calibration?.results.map((r) => r.id)).toEqual(expect.arrayContaining(['builtin/1t', 'xnnpack/1t']));
+    expect(first.reason).toMatch(/fastest agreeing runtime, measured now/);
+
+    const records = new EngineChoiceStore(stateDir).all();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ chosen: first.choice?.chosen, machine: machineFingerprint(), runtime: expect.stringMatching(/^tflite 2\.9/) });
+
+    const second = await openEngine(model(V1), { engine: 'auto', stateDir, probe: { available: false, devices: [], tried: [], reason: 'test' } });
+    second.engine.dispose();
+    expect(second.choice).toMatchObject({ how: 'cached', chosen: first.choice?.chosen });
+    expect(second.engine.variant).toBe(first.choice?.variant);
+  });
+
+  it('--engine cpu pins XNNPACK (with its fallback) and a pinned cpuVariant skips calibration', async () => {
+    const cpu = await openEngine(model(V1), { engine: 'cpu' });
+    cpu.engine.dispose();
+    expect(cpu.choice).toMatchObject({ how: 'pinned', variant: 'xnnpack', threads: 1 });
+    const builtin = await openEngine(model(V1), { engine: 'auto', cpuVariant: 'builtin', probe: { available: false, devices: [], tried: [], reason: 'test' } });
+    builtin.engine.dispose();
+    expect(builtin.choice).toMatchObject({ how: 'pinned', variant: 'builtin' });
+  });
+});
