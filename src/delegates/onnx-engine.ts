@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InferenceError, InputShapeError, LibraryLoadError, ModelLoadError, UsageError, errorMessage } from '../errors.js';
 import { dequantize, type Engine, type TensorData, type TensorInfo } from './engine.js';
+import { InvokeQueue } from './invoke-queue.js';
 import { readOnnxModel, type OnnxModelInfo } from './onnx-model-file.js';
 import {
   dtypeOf,
@@ -50,11 +51,8 @@ export class OnnxEngine implements Engine {
   private readonly inputViews: TensorData[];
   private readonly outputViews: TensorData[];
   private readonly outputShared: (SharedArrayBuffer | null)[];
-  private queue: Promise<void> = Promise.resolve();
-  private pending = 0;
   private runs = 0;
-  private disposed = false;
-  private disposeWhenIdle = false;
+  private readonly calls = new InvokeQueue(() => this.client.close());
 
   private constructor(
     private readonly client: OnnxWorkerClient,
@@ -149,11 +147,11 @@ export class OnnxEngine implements Engine {
   }
 
   inputView(index: number): TensorData {
-    return this.at(this.inputViews, index, 'input');
+    return this.calls.view(this.inputViews, index, 'input');
   }
 
   outputView(index: number): TensorData {
-    return this.at(this.outputViews, index, 'output');
+    return this.calls.view(this.outputViews, index, 'output');
   }
 
   outputFloat(index: number): Float32Array {
@@ -175,14 +173,7 @@ export class OnnxEngine implements Engine {
 
   /** Runs in the worker thread; calls are queued so one session never runs twice at once. */
   invoke(): Promise<void> {
-    if (this.disposed || this.disposeWhenIdle) return Promise.reject(new InferenceError('invoke on a disposed engine'));
-    this.pending++;
-    const run = this.queue.then(() => this.invokeNow()).finally(() => {
-      this.pending--;
-      if (this.pending === 0 && this.disposeWhenIdle) this.dispose();
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.calls.run(() => this.invokeNow());
   }
 
   private async invokeNow(): Promise<void> {
@@ -215,21 +206,9 @@ export class OnnxEngine implements Engine {
 
   /** Releases the session and ends the worker thread, after queued invokes finish. */
   dispose(): void {
-    if (this.disposed) return;
-    if (this.pending > 0) {
-      this.disposeWhenIdle = true;
-      return;
-    }
-    this.disposed = true;
-    this.client.close();
+    this.calls.dispose();
   }
 
-  private at(views: TensorData[], index: number, what: string): TensorData {
-    if (this.disposed) throw new InferenceError(`${what} ${index} read after dispose`);
-    const view = views[index];
-    if (!view) throw new InputShapeError(`the model has no ${what} ${index} (it has ${views.length})`);
-    return view;
-  }
 }
 
 /**

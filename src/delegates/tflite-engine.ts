@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import koffi from 'koffi';
 import { InferenceError, InputShapeError, ModelLoadError, errorMessage } from '../errors.js';
 import { dequantize, type DType, type Engine, type EngineKind, type TensorData, type TensorInfo } from './engine.js';
+import { InvokeQueue } from './invoke-queue.js';
 import { loadTflite, type NativePointer, type TfliteApi } from './tflite-library.js';
 import { checkModelBytes } from './tflite-model-file.js';
 import { XNNPACK_FLAG_SETS, createXnnpackDelegate, describeXnnpackFlags } from './xnnpack-delegate.js';
@@ -61,10 +62,7 @@ export class TfliteEngine implements Engine {
   private readonly outputTensors: NativePointer[];
   private readonly inputViews: TensorData[];
   private readonly outputViews: TensorData[];
-  private queue: Promise<void> = Promise.resolve();
-  private pending = 0;
-  private disposed = false;
-  private disposeWhenIdle = false;
+  private readonly calls = new InvokeQueue(() => this.native.free());
 
   private constructor(
     private readonly api: TfliteApi,
@@ -156,11 +154,11 @@ export class TfliteEngine implements Engine {
   }
 
   inputView(index: number): TensorData {
-    return this.at(this.inputViews, index, 'input');
+    return this.calls.view(this.inputViews, index, 'input');
   }
 
   outputView(index: number): TensorData {
-    return this.at(this.outputViews, index, 'output');
+    return this.calls.view(this.outputViews, index, 'output');
   }
 
   outputFloat(index: number): Float32Array {
@@ -183,16 +181,7 @@ export class TfliteEngine implements Engine {
 
   /** Runs on a koffi worker thread; calls are queued so one interpreter never runs twice at once. */
   invoke(): Promise<void> {
-    if (this.disposed || this.disposeWhenIdle) {
-      return Promise.reject(new InferenceError('invoke on a disposed engine'));
-    }
-    this.pending++;
-    const run = this.queue.then(() => this.invokeNow()).finally(() => {
-      this.pending--;
-      if (this.pending === 0 && this.disposeWhenIdle) this.dispose();
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.calls.run(() => this.invokeNow());
   }
 
   private invokeNow(): Promise<void> {
@@ -209,21 +198,9 @@ export class TfliteEngine implements Engine {
 
   /** Frees interpreter, delegate, options, model and model bytes, in that order, after queued invokes finish. */
   dispose(): void {
-    if (this.disposed) return;
-    if (this.pending > 0) {
-      this.disposeWhenIdle = true;
-      return;
-    }
-    this.disposed = true;
-    this.native.free();
+    this.calls.dispose();
   }
 
-  private at(views: TensorData[], index: number, what: string): TensorData {
-    if (this.disposed) throw new InferenceError(`${what} ${index} read after dispose`);
-    const view = views[index];
-    if (!view) throw new InputShapeError(`the model has no ${what} ${index} (it has ${views.length})`);
-    return view;
-  }
 }
 
 /** Owns every native allocation of one engine, so a half-built engine frees exactly what it made. */
