@@ -1,65 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
-import { CancellableDelay } from './cancellable-delay.js';
 import { requirePositiveNumber } from './config-checks.js';
 import { listFiles } from './file-list.js';
-import type { EncodedFrame, Source, SourceItem, SourceStatus } from './frame.js';
+import type { EncodedFrame } from './frame.js';
 import { IMAGE_EXTENSIONS, sniffImage } from './image-signature.js';
+import { PumpedSource } from './pumped-source.js';
 import type { ImagesConfig } from './source-config.js';
 import { SourceError } from './source-error.js';
-import { StatusTracker } from './status-tracker.js';
 
 /**
  * Still images from a directory or glob, in name order, at `fps` (first one at once), once (then 'ended') or
  * looped; a looped directory is listed again on every pass. Files that cannot be read or are not JPEG/PNG/BMP/WebP
  * are skipped and reported in `lastError`/`skipped`.
  */
-export class ImageDirSource implements Source {
-  onState?: (status: SourceStatus) => void;
-  private readonly tracker = new StatusTracker((status) => this.onState?.(status));
-  private readonly delay = new CancellableDelay();
+export class ImageDirSource extends PumpedSource {
   private readonly periodMs: number;
-  private onItem?: (item: SourceItem) => void;
-  private seq = 0;
-  private skipped = 0;
-  private stopping = false;
-  private pump?: Promise<void>;
   private files: string[] = [];
   private fileIndex = 0;
   private readableInPass = 0;
 
   constructor(
-    readonly id: string,
+    id: string,
     readonly config: ImagesConfig,
   ) {
+    super(id);
     this.periodMs = 1000 / requirePositiveNumber('fps', config.fps ?? 1);
   }
 
-  start(onItem: (item: SourceItem) => void): void {
-    const state = this.tracker.state;
-    if (state === 'starting' || state === 'running') throw new SourceError(`source ${this.id} is already started`);
-    this.onItem = onItem;
-    this.stopping = false;
-    this.tracker.set('starting');
-    this.pump = this.run().catch((err: unknown) => {
-      if (!this.stopping) this.tracker.set('failed', { lastError: errorMessage(err) });
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.delay.cancel();
-    if (this.pump) await this.pump;
-    this.pump = undefined;
-    const state = this.tracker.state;
-    if (state === 'starting' || state === 'running') this.tracker.set('stopped');
-  }
-
-  status(): SourceStatus {
-    return this.tracker.snapshot();
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     await this.beginPass();
     let due = Date.now();
     while (!this.stopping) {
@@ -69,16 +37,8 @@ export class ImageDirSource implements Source {
         this.tracker.set('ended');
         return;
       }
-      if (this.tracker.state === 'starting') this.tracker.set('running');
-      const frame: EncodedFrame = {
-        kind: 'encoded',
-        seq: this.seq++,
-        capturedAt: Date.now(),
-        name: image.name,
-        data: image.data,
-      };
-      this.tracker.countDelivered();
-      this.onItem?.(frame);
+      const frame: EncodedFrame = { kind: 'encoded', seq: this.seq++, capturedAt: Date.now(), name: image.name, data: image.data };
+      this.emit(frame);
       if (!this.config.loop && this.fileIndex >= this.files.length) {
         this.tracker.set('ended');
         return;
@@ -106,9 +66,7 @@ export class ImageDirSource implements Source {
         this.readableInPass++;
         return { name, data };
       } catch (err) {
-        this.skipped++;
-        const message = err instanceof SourceError ? err.message : `${name}: ${errorMessage(err)}`;
-        this.tracker.report(`skipped ${message}`, this.skipped);
+        this.skip(err instanceof SourceError ? err.message : `${name}: ${errorMessage(err)}`);
       }
       if (this.stopping) return undefined;
     }

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
-import { CancellableDelay } from './cancellable-delay.js';
 import { hopSamples, requirePositiveInteger } from './config-checks.js';
 import { listFiles } from './file-list.js';
-import type { AudioChunk, Source, SourceItem, SourceStatus } from './frame.js';
+import type { AudioChunk } from './frame.js';
 import { downmixToMono, resampleLinear } from './pcm-convert.js';
+import { PumpedSource } from './pumped-source.js';
 import { DEFAULT_HOP_MS, DEFAULT_SAMPLE_RATE, type WavConfig } from './source-config.js';
 import { SourceError } from './source-error.js';
-import { StatusTracker } from './status-tracker.js';
 import { parseWav } from './wav.js';
 
 /** A realtime source that falls further behind than this (a blocked event loop) resyncs instead of bursting. */
@@ -18,19 +17,11 @@ const MAX_LAG_MS = 1000;
  * mono stream at `sampleRate` (downmixed; other rates resampled linearly), once or looped, in real time or as fast as
  * possible. Played once, a last partial hop is zero-padded to a full one before the source ends.
  */
-export class WavSource implements Source {
-  onState?: (status: SourceStatus) => void;
-  private readonly tracker = new StatusTracker((status) => this.onState?.(status));
-  private readonly delay = new CancellableDelay();
+export class WavSource extends PumpedSource {
   private readonly sampleRate: number;
   private readonly hop: number;
   private readonly hopMs: number;
   private readonly realtime: boolean;
-  private onItem?: (item: SourceItem) => void;
-  private seq = 0;
-  private skipped = 0;
-  private stopping = false;
-  private pump?: Promise<void>;
 
   /** The playlist position: files of the current pass and the decoded samples being read. */
   private files: string[] = [];
@@ -40,43 +31,22 @@ export class WavSource implements Source {
   private position = 0;
 
   constructor(
-    readonly id: string,
+    id: string,
     readonly config: WavConfig,
   ) {
+    super(id);
     this.sampleRate = requirePositiveInteger('sampleRate', config.sampleRate ?? DEFAULT_SAMPLE_RATE);
     this.hopMs = config.hopMs ?? DEFAULT_HOP_MS;
     this.hop = hopSamples(this.hopMs, this.sampleRate);
     this.realtime = config.realtime ?? true;
   }
 
-  start(onItem: (item: SourceItem) => void): void {
-    const state = this.tracker.state;
-    if (state === 'starting' || state === 'running') throw new SourceError(`source ${this.id} is already started`);
-    this.onItem = onItem;
-    this.stopping = false;
+  protected override reset(): void {
     this.current = new Int16Array(0);
     this.position = 0;
-    this.tracker.set('starting');
-    this.pump = this.run().catch((err: unknown) => {
-      if (!this.stopping) this.tracker.set('failed', { lastError: errorMessage(err) });
-    });
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.delay.cancel();
-    const pump = this.pump;
-    if (pump) await pump;
-    this.pump = undefined;
-    const state = this.tracker.state;
-    if (state === 'starting' || state === 'running') this.tracker.set('stopped');
-  }
-
-  status(): SourceStatus {
-    return this.tracker.snapshot();
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     await this.beginPass();
     let epoch = Date.now();
     let sinceEpoch = 0;
@@ -101,16 +71,8 @@ export class WavSource implements Source {
         if (!(await this.delay.wait(0))) return; // let stop() and I/O in between chunks
       }
       if (this.stopping) return;
-      if (this.tracker.state === 'starting') this.tracker.set('running');
-      const chunk: AudioChunk = {
-        kind: 'audio',
-        seq: this.seq++,
-        capturedAt: Date.now(),
-        sampleRate: this.sampleRate,
-        samples: hop,
-      };
-      this.tracker.countDelivered();
-      this.onItem?.(chunk);
+      const chunk: AudioChunk = { kind: 'audio', seq: this.seq++, capturedAt: Date.now(), sampleRate: this.sampleRate, samples: hop };
+      this.emit(chunk);
     }
   }
 
@@ -151,8 +113,7 @@ export class WavSource implements Source {
         return true;
       } catch (err) {
         if (this.files.length === 1) throw err;
-        this.skipped++;
-        this.tracker.report(`skipped ${errorMessage(err)}`, this.skipped);
+        this.skip(errorMessage(err));
       }
       if (this.stopping) return false;
     }
