@@ -9,7 +9,7 @@ describe('edgerun config check', () => {
   it('accepts the bundled default config', async () => {
     const r = await edgerun(['config', 'check', path.join(repoRoot, 'config/edgerun.yaml')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/ok \(device edgerun-demo, 2 pipelines: classify, detect\)/);
+    expect(r.stdout).toMatch(/ok \(device edgerun-demo, 3 pipelines: classify, detect, keywords\)/);
   });
 
   it('refuses a bad one with exit 1 and one line per problem', async () => {

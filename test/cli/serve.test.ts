@@ -39,11 +39,13 @@ describe('edgerun serve with the default config', () => {
         await wait(100);
         health = await fetch('http://127.0.0.1:8080/healthz');
       }
-      expect(await (await fetch('http://127.0.0.1:8080/healthz')).json()).toMatchObject({ ok: true, ready: true, pipelines: 2, failed: 0 });
+      expect(await (await fetch('http://127.0.0.1:8080/healthz')).json()).toMatchObject({ ok: true, ready: true, pipelines: 3, failed: 0 });
 
       const sub = await Collector.connect('mqtt://127.0.0.1:1883', ['edgerun/#', 'homeassistant/#']);
       await sub.waitFor((ms) => ms.some((m) => m.topic === 'edgerun/edgerun-demo/classify/result'));
       await sub.waitFor((ms) => ms.some((m) => m.topic === 'edgerun/edgerun-demo/detect/result'));
+      // The speech folder plays yes, no, ... in real time: a keyword event within its first pass.
+      await sub.waitFor((ms) => ms.some((m) => m.topic === 'edgerun/edgerun-demo/keywords/event'));
       expect(sub.texts('edgerun/edgerun-demo/status')).toContain('online');
       expect(sub.messages.some((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'))).toBe(true);
 
