@@ -11,7 +11,7 @@ import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { prepareImage, preprocessImage, toInputSpec, type InputSpec, type Normalize, type PreprocessedImage, type RawImage, type ResizeMode } from '../image/index.js';
 import { inferTask, type TaskKind } from '../tasks/auto.js';
 import { classify } from '../tasks/classify.js';
-import { decodeSsd, identifySsdOutputs } from '../tasks/detect-ssd.js';
+import { decodeSsd } from '../tasks/detect-ssd.js';
 import { decodeYolo } from '../tasks/detect-yolo.js';
 import { decodeFaces } from '../tasks/face.js';
 import type { Labels } from '../tasks/labels.js';
@@ -178,7 +178,6 @@ export class ModelRunner {
       case 'detect': {
         const common = { ...(threshold !== undefined ? { threshold } : {}), ...(labels ? { labels } : {}) };
         if (this.plan.detector === 'ssd') {
-          identifySsdOutputs(outputs);
           return { ...decodeSsd(outputs, transform, { ...common, ...(topK !== undefined ? { topK } : {}) }) };
         }
         const first = outputs[0];

@@ -1,5 +1,6 @@
 import type { BufferCounters } from './latest-frame-buffer.js';
 import { BufferClosedError } from './source-error.js';
+import { untilClosed } from './until-closed.js';
 
 /**
  * A first-in-first-out buffer between capture and inference for streams that must not lose items while the
@@ -62,14 +63,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   }
 
   /** Yields items until the queue is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      try {
-        yield await this.take();
-      } catch (err) {
-        if (err instanceof BufferClosedError) return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilClosed(() => this.take());
   }
 }

@@ -1,4 +1,5 @@
 import { BufferClosedError } from './source-error.js';
+import { untilClosed } from './until-closed.js';
 
 export interface BufferCounters {
   put: number;
@@ -68,14 +69,7 @@ export class LatestFrameBuffer<T> implements AsyncIterable<T> {
   }
 
   /** Yields items until the buffer is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      try {
-        yield await this.take();
-      } catch (err) {
-        if (err instanceof BufferClosedError) return;
-        throw err;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilClosed(() => this.take());
   }
 }

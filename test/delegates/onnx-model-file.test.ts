@@ -4,21 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { detectModelFormat } from '../../src/delegates/model-format.js';
 import { readOnnxModel } from '../../src/delegates/onnx-model-file.js';
 import { ModelLoadError } from '../../src/errors.js';
+import { loadError } from '../helpers/model-load-error.js';
+import { changeRandomBytes, seededRandom } from '../helpers/mutate.js';
 import { writeOnnxModel } from '../helpers/onnx-writer.js';
 import { sharedMedia, sharedModel } from '../helpers/paths.js';
 
 const MNIST = sharedModel('mnist.onnx');
 const MOBILENET = sharedModel('mobilenetv2-7.quant.onnx');
-
-function loadError(fn: () => unknown): ModelLoadError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ModelLoadError) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelLoadError');
-}
 
 describe('readOnnxModel on the shared ONNX models', () => {
   it.each([MNIST, MOBILENET])('%s: inputs and outputs agree with what ONNX Runtime reports', async (file) => {
@@ -132,17 +124,11 @@ describe('readOnnxModel on crafted models', () => {
 
   it('never throws anything but ModelLoadError on 2,000 random mutations of mnist.onnx', () => {
     const original = readFileSync(MNIST);
-    let seed = 7;
-    const random = (): number => {
-      seed = (seed * 1664525 + 1013904223) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const random = seededRandom(7);
     let parsed = 0;
     let refused = 0;
     for (let n = 0; n < 2000; n++) {
-      const bytes = Buffer.from(original);
-      const changes = 1 + Math.floor(random() * 8);
-      for (let c = 0; c < changes; c++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      const bytes = changeRandomBytes(original, random, 8);
       try {
         readOnnxModel(n % 10 === 0 ? bytes.subarray(0, Math.floor(random() * bytes.length)) : bytes);
         parsed++;

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ProtoBuffer } from '../../src/delegates/protobuf-reader.js';
-import { ModelLoadError } from '../../src/errors.js';
+import { loadError } from '../helpers/model-load-error.js';
 
 const message = (bytes: number[]) => new ProtoBuffer(new Uint8Array(bytes), 'm.onnx', 'ONNX model').root('ModelProto');
-
-function loadError(fn: () => unknown): ModelLoadError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ModelLoadError) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelLoadError');
-}
 
 describe('protobuf wire format reader', () => {
   it('reads varints, strings, nested messages and fixed-width fields in file order', () => {

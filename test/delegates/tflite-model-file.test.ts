@@ -3,6 +3,8 @@ import path from 'node:path';
 import { Builder } from 'flatbuffers';
 import { describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../src/errors.js';
+import { loadError } from '../helpers/model-load-error.js';
+import { changeRandomBytes, seededRandom } from '../helpers/mutate.js';
 import {
   listEmbeddedFiles,
   parseNamesDict,
@@ -21,16 +23,6 @@ const read = (name: string): ModelFileInfo => readModelFile(model(name), { sourc
 const tfliteFiles = readdirSync(modelsDir).filter((f) => f.endsWith('.tflite')).sort();
 
 /** What a call threw, asserted to be a ModelLoadError. */
-function loadError(fn: () => unknown): ModelLoadError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelLoadError);
-    return err as ModelLoadError;
-  }
-  throw new Error('expected a ModelLoadError, nothing was thrown');
-}
-
 describe('readModelFile on every shared .tflite', () => {
   it('finds the models', () => {
     expect(tfliteFiles).toHaveLength(22);
@@ -467,30 +459,16 @@ describe('op name table', () => {
   });
 });
 
-/** mulberry32: small, seeded, good enough to pick bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('mutation fuzz', () => {
   /** Mutates `copies` copies of `name` (1-20 random bytes within [from, to)), runs `parse`; counts outcomes. */
   function fuzz(name: string, seed: number, copies: number, parse: (bytes: Uint8Array) => unknown, region?: [number, number]) {
     const original = model(name);
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const [from, to] = region ?? [0, original.length];
     let ok = 0;
     let rejected = 0;
     for (let c = 0; c < copies; c++) {
-      const bytes = new Uint8Array(original);
-      const changes = 1 + Math.floor(random() * 20);
-      for (let k = 0; k < changes; k++) bytes[from + Math.floor(random() * (to - from))] = Math.floor(random() * 256);
+      const bytes = changeRandomBytes(original, random, 20, from, to);
       try {
         parse(bytes);
         ok++;
@@ -506,29 +484,23 @@ describe('mutation fuzz', () => {
   }
 
   it('500 mutated copies of a structure-dense model: parse or ModelLoadError', () => {
-    const t0 = performance.now();
     const { ok, rejected } = fuzz('invalid_model_invoking_error.tflite', 1, 500, (b) => readModelFile(b));
     expect(ok + rejected).toBe(500);
     expect(rejected).toBeGreaterThan(50); // the fuzz does reach the error paths
-    expect(performance.now() - t0).toBeLessThan(5000);
   });
 
   it('500 mutated copies of micro_speech: parse or ModelLoadError', () => {
-    const t0 = performance.now();
     const { ok, rejected } = fuzz('micro_speech_quantized.tflite', 2, 500, (b) => readModelFile(b));
     expect(ok + rejected).toBe(500);
-    expect(performance.now() - t0).toBeLessThan(5000);
   });
 
   it('500 copies of a classifier mutated in its metadata and zip tail: labels read or ModelLoadError', () => {
     const name = 'mobilenet_v1_0.25_128_quant.tflite';
     const size = model(name).length;
-    const t0 = performance.now();
     const { ok, rejected } = fuzz(name, 3, 500, (b) => {
       readModelFile(b);
       readEmbeddedLabels(b);
     }, [size - 24_000, size]);
     expect(ok + rejected).toBe(500);
-    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 });
