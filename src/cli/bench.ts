@@ -1,7 +1,7 @@
 /** `edgerun bench MODEL`: every CPU candidate side by side, and the one the auto choice picks. */
 import { readFile } from 'node:fs/promises';
 import { calibrate } from '../delegates/cpu-calibration.js';
-import { nativeCandidates, referenceCandidate } from '../delegates/cpu-candidates.js';
+import { referenceCandidate, tfliteCpuCandidates } from '../delegates/cpu-candidates.js';
 import { readModelFile } from '../delegates/tflite-model-file.js';
 import { modelFormatOf } from '../delegates/model-format.js';
 import { UsageError } from '../errors.js';
@@ -21,7 +21,7 @@ export async function runBench(args: string[]): Promise<number> {
   if (modelFormatOf(bytes, model) !== 'tflite') throw new UsageError(`bench compares CPU runtimes for .tflite models; "${model}" is not one`);
   const info = readModelFile(bytes, { source: model });
   const options = { source: model, ...(threads !== undefined ? { threads } : {}) };
-  const { engine, calibration } = await calibrate(referenceCandidate(bytes, options), nativeCandidates(bytes, options), {
+  const { engine, calibration } = await calibrate(referenceCandidate(bytes, options), tfliteCpuCandidates(bytes, options).candidates, {
     budgetMs,
     minRuns: 10,
     maxRuns: 1000,

@@ -14,6 +14,7 @@ export async function runDevices(args: string[]): Promise<number> {
     tflite.available
       ? `TensorFlow Lite ${tflite.version} (${tflite.path}); CPU kernels: ${tflite.cpuVariants?.join(', ')}`
       : `TensorFlow Lite: not available: ${tflite.error}`,
+    report.wasm.available ? `TensorFlow Lite WASM: ${report.wasm.version}` : `TensorFlow Lite WASM: not available: ${report.wasm.error}`,
     edgetpu.available
       ? `libedgetpu: ${edgetpu.version} (${edgetpu.path})`
       : `libedgetpu: not found (${edgetpu.crashed ? `probe crashed with ${edgetpu.crashed.signal}` : edgetpu.reason ?? 'not loaded'})`,

@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import { errorMessage } from '../errors.js';
 import { calibrate, type Calibration } from './cpu-calibration.js';
-import { nativeCandidates, referenceCandidate, type CpuCandidate, type CpuVariantSetting } from './cpu-candidates.js';
+import { referenceCandidate, tfliteCpuCandidates, type CpuCandidate, type CpuVariantSetting } from './cpu-candidates.js';
 import type { Engine } from './engine.js';
 import { EngineChoiceStore, choiceKey, machineFingerprint } from './engine-choice-store.js';
 import { TfliteEngine } from './tflite-engine.js';
 import { loadTflite } from './tflite-library.js';
+import { TfliteWasmEngine } from './tflite-wasm-engine.js';
 
 export interface CpuChoice {
   /** Candidate id, e.g. `xnnpack/1t`. */
@@ -33,6 +34,8 @@ export interface ChooseCpuOptions {
   stateDir?: string;
   /** Compare detection post-process outputs as unordered values. */
   orderFree?: boolean;
+  /** Measure the WASM TFLite runtime too (default true; it runs one thread, so not when `threads` pins more). */
+  wasm?: boolean;
   /** More candidates (another runtime, or a test's deliberately wrong one). */
   extraCandidates?: readonly CpuCandidate[];
   budgetMs?: number;
@@ -42,6 +45,10 @@ export interface ChooseCpuOptions {
 export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptions): Promise<{ engine: Engine; choice: CpuChoice }> {
   const variant = options.cpuVariant ?? 'auto';
   const lib = options.libraryPath ? { libraryPath: options.libraryPath } : {};
+  if (variant === 'wasm') {
+    const engine = await TfliteWasmEngine.fromBytes(bytes, { source: options.source });
+    return { engine, choice: { chosen: 'wasm/1t', variant: 'wasm', threads: 1, how: 'pinned' } };
+  }
   if (variant !== 'auto') {
     const threads = options.threads ?? 1;
     const engine = TfliteEngine.fromBytes(bytes, { source: options.source, threads, cpuVariant: variant, ...lib, ...debug(options) });
@@ -49,14 +56,15 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
   }
   const api = loadTflite(options.libraryPath);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const runtime = [`tflite ${api.version()}`, ...(options.extraCandidates ?? []).map((c) => c.id)].join(', ');
+  const candidateOptions = { source: options.source, ...lib, ...(options.threads !== undefined ? { threads: options.threads } : {}) };
+  const found = tfliteCpuCandidates(bytes, { ...candidateOptions, ...(options.wasm !== undefined ? { wasm: options.wasm } : {}) });
+  const candidates = [...found.candidates, ...(options.extraCandidates ?? [])];
+  const runtime = [`tflite ${api.version()}`, ...found.runtimes, ...(options.extraCandidates ?? []).map((c) => c.id)].join(', ');
   const machine = machineFingerprint();
   const key = choiceKey(sha256, runtime, machine, options.threads);
   const store = options.stateDir ? new EngineChoiceStore(options.stateDir) : undefined;
   const cacheFile = store ? { cacheFile: store.file } : {};
   const cached = store?.get(key);
-  const candidateOptions = { source: options.source, ...lib, ...(options.threads !== undefined ? { threads: options.threads } : {}) };
-  const candidates = [...nativeCandidates(bytes, candidateOptions), ...(options.extraCandidates ?? [])];
   if (cached) {
     const candidate = candidates.find((c) => c.id === cached.chosen);
     if (candidate) {

@@ -5,10 +5,12 @@
 import os from 'node:os';
 import type { Engine } from './engine.js';
 import { TfliteEngine, type NativeCpuVariant } from './tflite-engine.js';
+import { TfliteWasmEngine } from './tflite-wasm-engine.js';
+import { wasmRuntimeVersion } from './tflite-wasm-runtime.js';
 
 /** `engines.cpuVariant` / `--cpu-variant`: a pinned CPU runtime, or `auto` to choose by measurement. */
-export type CpuVariantSetting = 'auto' | NativeCpuVariant;
-export const CPU_VARIANTS: readonly CpuVariantSetting[] = ['auto', 'xnnpack', 'builtin'];
+export type CpuVariantSetting = 'auto' | NativeCpuVariant | 'wasm';
+export const CPU_VARIANTS: readonly CpuVariantSetting[] = ['auto', 'xnnpack', 'builtin', 'wasm'];
 
 export interface CpuCandidate {
   /** e.g. `xnnpack/1t` */
@@ -70,5 +72,31 @@ export function nativeCandidate(
           ...(options.libraryPath ? { libraryPath: options.libraryPath } : {}),
         }),
       ),
+  };
+}
+
+/** TFLite compiled to WebAssembly (tfjs-tflite's SIMD build, XNNPACK inside), which runs one thread. */
+export function wasmCandidate(bytes: Uint8Array, options: { source: string }): CpuCandidate {
+  return {
+    id: candidateId('wasm', 1),
+    variant: 'wasm',
+    threads: 1,
+    open: () => TfliteWasmEngine.fromBytes(bytes, { source: options.source }),
+  };
+}
+
+/**
+ * Every CPU candidate for a .tflite model: the native ones, then the WASM runtime when it is installed, asked for
+ * (`wasm`, default true) and the thread count is not pinned above the one it runs.
+ */
+export function tfliteCpuCandidates(
+  bytes: Uint8Array,
+  options: NativeCandidateOptions & { wasm?: boolean },
+): { candidates: CpuCandidate[]; runtimes: string[] } {
+  const wasm = wasmRuntimeVersion();
+  const withWasm = options.wasm !== false && (options.threads ?? 1) === 1 && 'version' in wasm;
+  return {
+    candidates: [...nativeCandidates(bytes, options), ...(withWasm ? [wasmCandidate(bytes, { source: options.source })] : [])],
+    runtimes: withWasm ? [wasm.version] : [],
   };
 }

@@ -17,8 +17,10 @@ import {
   tensorInfo,
   typedView,
 } from './onnx-tensor-info.js';
-import { OnnxWorkerClient, WorkerGoneError } from './onnx-worker-client.js';
-import type { FromWorker, RanOutput, WorkerValueMetadata } from './onnx-worker-protocol.js';
+import { EngineWorkerClient, WorkerGoneError } from './engine-worker-client.js';
+import type { FromWorker, RanOutput, ToWorker, WorkerValueMetadata } from './onnx-worker-protocol.js';
+
+type OnnxWorkerClient = EngineWorkerClient<ToWorker, FromWorker>;
 
 export type OnnxGraphOptimization = 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
 export const ONNX_GRAPH_OPTIMIZATIONS: readonly OnnxGraphOptimization[] = ['disabled', 'basic', 'extended', 'layout', 'all'];
@@ -96,7 +98,7 @@ export class OnnxEngine implements Engine {
       );
     }
     const overrides = dimensionOverrides(info, options.inputShapes ?? {});
-    const client = new OnnxWorkerClient();
+    const client: OnnxWorkerClient = new EngineWorkerClient('onnx-worker', 'ONNX Runtime');
     try {
       const copy = new Uint8Array(bytes); // a copy of its own (Buffer#slice would share, and the transfer detach, the caller's)
       const loaded = await client.request(

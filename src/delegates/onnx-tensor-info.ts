@@ -3,26 +3,12 @@
  * batch dimensions resolved to 1), byte sizes and the image layout.
  */
 import { ModelLoadError } from '../errors.js';
-import type { DType, TensorData, TensorInfo } from './engine.js';
+import type { DType, TensorInfo } from './engine.js';
+import { SUPPORTED_DTYPES, elementBytes } from './tensor-bytes.js';
+
+export { elementBytes, typedView } from './tensor-bytes.js';
 import type { WorkerValueMetadata } from './onnx-worker-protocol.js';
 
-const ELEMENT_BYTES: Partial<Record<DType, number>> = {
-  float32: 4,
-  float16: 2,
-  float64: 8,
-  int8: 1,
-  uint8: 1,
-  int16: 2,
-  int32: 4,
-  int64: 8,
-  bool: 1,
-};
-
-export const SUPPORTED_DTYPES = Object.keys(ELEMENT_BYTES) as DType[];
-
-export function elementBytes(dtype: DType): number {
-  return ELEMENT_BYTES[dtype] ?? 0;
-}
 
 /**
  * Input dims: symbolic or -1 dims come from `overrides` (by dimension name), `inputShape` (by position), or, for the
@@ -104,28 +90,6 @@ export function tensorInfo(index: number, name: string, dtype: DType, shape: num
   const layout = guessLayout(shape);
   if (layout) info.layout = layout;
   return info;
-}
-
-export function typedView(dtype: DType, buffer: ArrayBufferLike, byteOffset = 0, byteLength = buffer.byteLength): TensorData {
-  const count = byteLength / Math.max(1, elementBytes(dtype));
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(buffer, byteOffset, count);
-    case 'float64':
-      return new Float64Array(buffer, byteOffset, count);
-    case 'int8':
-      return new Int8Array(buffer, byteOffset, count);
-    case 'int16':
-      return new Int16Array(buffer, byteOffset, count);
-    case 'int32':
-      return new Int32Array(buffer, byteOffset, count);
-    case 'int64':
-      return new BigInt64Array(buffer, byteOffset, count);
-    case 'float16':
-      return new Uint16Array(buffer, byteOffset, count);
-    default:
-      return new Uint8Array(buffer, byteOffset, byteLength);
-  }
 }
 
 /** IEEE 754 half-precision bits → float32 values. */

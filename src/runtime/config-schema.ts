@@ -219,13 +219,13 @@ export const configSchema = {
           description: 'CPU threads per model; absent: measured (1 and the core count are both tried when cpuVariant is auto, else 1)',
         },
         cpuVariant: {
-          enum: ['auto', 'xnnpack', 'builtin'],
+          enum: ['auto', 'xnnpack', 'builtin', 'wasm'],
           default: 'auto',
           description:
-            'TFLite on the CPU: auto runs a short calibration of every CPU runtime (builtin kernels, XNNPACK, at 1 and N ' +
-            'threads), keeps only those whose outputs agree with the builtin kernels, uses the fastest and caches the ' +
-            'choice in stateDir/engine-choice.json; xnnpack (falls back to builtin when XNNPACK cannot prepare the ' +
-            'model) or builtin pins one',
+            'TFLite on the CPU: auto runs a short calibration of every CPU runtime (builtin kernels and XNNPACK at 1 and ' +
+            'N threads, the WASM TFLite runtime at 1), keeps only those whose outputs agree with the builtin kernels, ' +
+            'uses the fastest and caches the choice in stateDir/engine-choice.json; xnnpack (falls back to builtin when ' +
+            'XNNPACK cannot prepare the model), builtin or wasm pins one',
         },
         tfliteLibrary: { type: 'string', description: 'restart; override the bundled libtensorflowlite_c.so' },
         edgetpuLibrary: { type: 'string', description: 'restart; override libedgetpu.so.1' },

@@ -3,10 +3,13 @@ import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/edgetpu-prob
 import { EngineChoiceStore, defaultCliStateDir, machineFingerprint } from '../delegates/engine-choice-store.js';
 import { loadTflite } from '../delegates/tflite-library.js';
 import { onnxRuntimeStatus, type OnnxRuntimeStatus } from '../delegates/onnx-availability.js';
+import { wasmRuntimeVersion } from '../delegates/tflite-wasm-runtime.js';
 import { errorMessage } from '../errors.js';
 
 export interface DevicesReport {
   tflite: { available: boolean; version?: string; path?: string; error?: string; cpuVariants?: string[] };
+  /** TFLite compiled to WebAssembly (tfjs-tflite), the `wasm` CPU variant. */
+  wasm: { available: boolean; version?: string; error?: string };
   edgetpu: EdgeTpuProbeResult;
   /** onnxruntime-node, for the onnx engine (installed with a binary for this platform; not loaded here). */
   onnx: OnnxRuntimeStatus;
@@ -25,6 +28,9 @@ export async function devicesReport(
   } catch (err) {
     tflite = { available: false, error: errorMessage(err) };
   }
+  const wasmStatus = wasmRuntimeVersion();
+  const wasm = 'version' in wasmStatus ? { available: true, version: wasmStatus.version } : { available: false, error: wasmStatus.unavailable };
+  if (tflite.available && wasm.available) tflite.cpuVariants?.push('wasm');
   const edgetpu = await probeEdgeTpu({ libraryPath: options.edgetpuPath });
   const engines: string[] = [];
   if (tflite.available) engines.push('cpu');
@@ -37,5 +43,5 @@ export async function devicesReport(
     .all()
     .filter((r) => r.machine === machine)
     .map((r) => ({ sha256: r.sha256, chosen: r.chosen, decidedAt: r.decidedAt }));
-  return { tflite, edgetpu, onnx, engines, cpuChoices: { file: store.file, models } };
+  return { tflite, wasm, edgetpu, onnx, engines, cpuChoices: { file: store.file, models } };
 }

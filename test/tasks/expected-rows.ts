@@ -54,8 +54,14 @@ function first<T>(items: readonly T[]): T {
   return item;
 }
 
-/** Declares every row as tests that open their models with `open`. */
-export function expectedRows(open: OpenModel): void {
+/**
+ * Declares every row as tests that open their models with `open`. `cannotRun`: models the engine refuses, or that
+ * calibration never gives it because its outputs disagree with the reference; the caller asserts that refusal or
+ * disagreement in a test of its own, and their rows are skipped here.
+ */
+export function expectedRows(open: OpenModel, options: { cannotRun?: readonly string[] } = {}): void {
+  const cannot = new Set(options.cannotRun ?? []);
+  const skipped = (model: string): boolean => cannot.has(model);
   const run = (model: string, image: string, options: PreprocessOptions & { normalize?: Normalize } = {}): ReturnType<typeof runWith> =>
     runWith(open, model, image, options);
   describe('classification (ImageNet, 1001 classes)', () => {
@@ -63,14 +69,14 @@ export function expectedRows(open: OpenModel): void {
     // Measured with the default (2-tap) bilinear: 0.793, 0.992, 0.996, 0.906, 0.324, 0.828; with 'area': 0.816, 0.984,
     // 0.996, 0.902, 0.414, 0.730. EXPECTED.md's figures (0.754, 0.980, 0.914, 0.488) are what sharp's lanczos3 gives:
     // the tiny v1 0.25 model needs an antialiased 4x shrink of bird.bmp to reach its floor.
-    it.each([
+    it.each(([
       ['mobilenet_v2_1.0_224_quant.tflite', 'cat.bmp', 286, 'Egyptian cat', 0.6, 'area'],
       ['mobilenet_v2_1.0_224_quant.tflite', 'bird.bmp', 20, 'chickadee', 0.9, 'area'],
       ['mobilenet_v2_1.0_224_quant.tflite', 'parrot.jpg', 89, 'macaw', 0.9, 'area'],
       ['mobilenet_v2_1.0_224_quant.tflite', 'grace_hopper.bmp', 653, 'military uniform', 0.8, 'area'],
       ['mobilenet_v1_0.25_128_quant.tflite', 'bird.bmp', 20, 'chickadee', 0.4, 'area'],
       ['mobilenet_v1_0.25_128_quant.tflite', 'parrot.jpg', 89, 'macaw', 0.7, 'area'],
-    ] as const)('%s on %s → %i %s (score ≥ %f, %s resize)', async (model, image, id, label, floor, resize) => {
+    ] as const).filter(([model]) => !skipped(model)))('%s on %s → %i %s (score ≥ %f, %s resize)', async (model, image, id, label, floor, resize) => {
       const { outputs } = await run(model, image, { resize });
       const top = first(classify(first(outputs), { topK: 1, labels }).classes);
       expect(top).toMatchObject({ id, label });
@@ -87,7 +93,7 @@ export function expectedRows(open: OpenModel): void {
       { x: 389, y: 197, w: 278, h: 409, id: 17, label: 'dog', score: 0.5 },
     ];
 
-    it('finds the four reference objects, each edge within 5 px and score within 0.05', async () => {
+    it.skipIf(skipped('ssd_mobilenet_v1_coco_quant_postprocess.tflite'))('finds the four reference objects, each edge within 5 px and score within 0.05', async () => {
       // The reference needs the plain 2-tap bilinear (the default resize); sharp's smoothing 'area' resize moves two
       // of the boxes beyond the tolerance.
       const { outputs, transform } = await run('ssd_mobilenet_v1_coco_quant_postprocess.tflite', 'cats_and_dogs.jpg');
@@ -112,7 +118,7 @@ export function expectedRows(open: OpenModel): void {
   });
 
   describe('YOLOv8n int8 on bus.jpg', () => {
-    it('finds at least 3 persons and 1 bus at confidence 0.25, IoU 0.7', async () => {
+    it.skipIf(skipped('yolov8n_full_integer_quant.tflite'))('finds at least 3 persons and 1 bus at confidence 0.25, IoU 0.7', async () => {
       // The int8 input's quantization was calibrated on ImageNet-normalised data, but the network takes p/255:
       // the bytes must be quantized from [0,1] ('unit'), not copied.
       const { outputs, transform } = await run('yolov8n_full_integer_quant.tflite', 'yolo/bus.jpg', {
@@ -135,7 +141,7 @@ export function expectedRows(open: OpenModel): void {
   });
 
   describe('BlazeFace short range on sergey.png', () => {
-    it('finds exactly one face', async () => {
+    it.skipIf(skipped('face_detection_short_range.tflite'))('finds exactly one face', async () => {
       const { outputs, transform } = await run('face_detection_short_range.tflite', 'sergey.png', {
         resize: 'letterbox',
         padValue: 0,
@@ -153,7 +159,7 @@ export function expectedRows(open: OpenModel): void {
   });
 
   describe('MoveNet single pose lightning on squat.bmp', () => {
-    it('matches the reference keypoint positions', async () => {
+    it.skipIf(skipped('movenet_single_pose_lightning_ptq.tflite'))('matches the reference keypoint positions', async () => {
       const reference = text('models/movenet_single_pose_lightning_ptq_reference.csv')
         .trim()
         .split('\n')
@@ -175,7 +181,7 @@ export function expectedRows(open: OpenModel): void {
   });
 
   describe('DeepLab v3 (MobileNet v2, depth 0.5) on bird_segmentation.bmp', () => {
-    it('agrees with the reference mask', async () => {
+    it.skipIf(skipped('deeplabv3_mnv2_dm05_pascal_quant.tflite'))('agrees with the reference mask', async () => {
       const { outputs, transform } = await run('deeplabv3_mnv2_dm05_pascal_quant.tflite', 'bird_segmentation.bmp');
       const seg = segment(first(outputs), { labels: parseLabels(text('models/pascal_voc_segmentation_labels.txt')) });
       expect(first(seg.classes).label).toBe('background');
@@ -204,7 +210,7 @@ export function expectedRows(open: OpenModel): void {
       ['face_detection_short_range.tflite', 'face'],
       ['movenet_single_pose_lightning_ptq.tflite', 'pose'],
       ['deeplabv3_mnv2_dm05_pascal_quant.tflite', 'segment'],
-    ])('%s → %s', async (model, task) => {
+    ].filter(([model]) => !skipped(model!)))('%s → %s', async (model, task) => {
       const engine = await open(model);
       expect(inferTask(engine.outputs.map((o) => ({ shape: [...o.shape], dtype: o.dtype })))).toBe(task);
     });

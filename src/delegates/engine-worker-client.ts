@@ -1,29 +1,34 @@
 /**
- * The main thread's end of one ONNX Runtime worker thread: one request at a time, each answered by one message.
+ * The main thread's end of one engine worker thread (ONNX Runtime, WASM TFLite): one request at a time, each answered
+ * by one message.
  * The worker is unref'd while idle, so an engine nobody disposed never keeps the process alive, and ref'd while a
  * request is out, so a CLI awaiting an inference does not exit under it.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './onnx-worker-protocol.js';
+import { Worker, type Transferable } from 'node:worker_threads';
 
-/** The worker dies or fails to start (onnxruntime-node missing, a crash in its JavaScript). */
+/** The worker dies or fails to start (its runtime missing, a crash in its JavaScript). */
 export class WorkerGoneError extends Error {}
 
-/** The worker's entry: the compiled onnx-worker.js, or, running from the TypeScript sources, a bootstrap for the .ts. */
-function spawnWorker(): Worker {
+/** Every worker understands this one: release what it holds and exit. */
+export interface DisposeMessage {
+  type: 'dispose';
+}
+
+/** The worker's entry: the compiled `<entry>.js`, or, running from the TypeScript sources, a bootstrap for the .ts. */
+function spawnWorker(entry: string): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./onnx-worker.js', here));
+  if (!here.endsWith('.ts')) return new Worker(new URL(`./${entry}.js`, here));
   // Tests and `npm run edgerun` run the sources through tsx, whose loader does not reach worker threads on Node 20:
   // the worker registers it itself before importing the .ts file.
   const tsxApi = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./onnx-worker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  const source = new URL(`./${entry}.ts`, here).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
   return new Worker(bootstrap, { eval: true });
 }
 
-export class OnnxWorkerClient {
+export class EngineWorkerClient<ToWorker extends { type: string }, FromWorker> {
   private readonly worker: Worker;
   private pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
   private gone: string | undefined;
@@ -31,8 +36,12 @@ export class OnnxWorkerClient {
   /** Resolves when the worker thread has exited. */
   readonly exited: Promise<void>;
 
-  constructor() {
-    this.worker = spawnWorker();
+  /** `entry`: the worker module's file name without extension; `label` names the worker in errors. */
+  constructor(
+    entry: string,
+    private readonly label: string,
+  ) {
+    this.worker = spawnWorker(entry);
     this.worker.unref();
     this.worker.on('message', (m: FromWorker) => this.settle(m));
     this.worker.on('error', (err: Error) => this.fail(`failed: ${err.message}`));
@@ -44,10 +53,10 @@ export class OnnxWorkerClient {
     });
   }
 
-  request(message: ToWorker, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
-    if (this.gone !== undefined) return Promise.reject(new WorkerGoneError(`the ONNX Runtime worker thread ${this.gone}`));
-    if (this.closing) return Promise.reject(new WorkerGoneError('the ONNX Runtime worker thread is closing'));
-    if (this.pending) return Promise.reject(new Error('OnnxWorkerClient: one request at a time'));
+  request(message: ToWorker, transfer: Transferable[] = []): Promise<FromWorker> {
+    if (this.gone !== undefined) return Promise.reject(new WorkerGoneError(`the ${this.label} worker thread ${this.gone}`));
+    if (this.closing) return Promise.reject(new WorkerGoneError(`the ${this.label} worker thread is closing`));
+    if (this.pending) return Promise.reject(new Error('EngineWorkerClient: one request at a time'));
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       this.worker.ref();
@@ -61,7 +70,7 @@ export class OnnxWorkerClient {
     this.closing = true;
     if (this.gone !== undefined) return;
     this.worker.ref();
-    this.worker.postMessage({ type: 'dispose' } satisfies ToWorker);
+    this.worker.postMessage({ type: 'dispose' } satisfies DisposeMessage);
   }
 
   private settle(message: FromWorker): void {
@@ -75,6 +84,6 @@ export class OnnxWorkerClient {
     this.gone ??= why;
     const pending = this.pending;
     this.pending = undefined;
-    pending?.reject(new WorkerGoneError(`the ONNX Runtime worker thread ${why}`));
+    pending?.reject(new WorkerGoneError(`the ${this.label} worker thread ${why}`));
   }
 }
