@@ -1,11 +1,16 @@
 /**
  * Do two runtimes agree on a model's outputs? Within quantization tolerance: a few quantization steps per element
- * (a fraction of the output's range for float outputs), and the same arg-max on score vectors unless the reference's
- * top-1 unless the two scores are within tolerance in the reference. Post-processed detections may come out in another order when two scores
- * tie, so those outputs are compared as sorted multisets.
+ * (a fraction of the output's range for float outputs), and the same arg-max on score vectors (or, where the two
+ * differ, reference scores within tolerance of each other there). Post-processed detections are compared as
+ * detections (detection-agreement.ts).
  */
+import { asDetections, compareDetections } from './detection-agreement.js';
+
 export interface OutputAgreementOptions {
-  /** Compare each output's values regardless of order (TFLite_Detection_PostProcess outputs). */
+  /**
+   * The outputs are TFLite_Detection_PostProcess's: compare confident detections (detection-agreement.ts), or, when
+   * they are not laid out as expected, each output's values regardless of order.
+   */
   orderFree?: boolean;
   /** Allowed difference in quantization steps (default 4). */
   steps?: number;
@@ -35,6 +40,11 @@ export function compareOutputs(
   options: OutputAgreementOptions = {},
 ): Agreement {
   const steps = options.steps ?? 4;
+  if (options.orderFree) {
+    const ref = asDetections(reference.map((r) => r.data));
+    const got = asDetections(candidate);
+    if (ref && got) return compareDetections(ref, got);
+  }
   let worst = 0;
   let detail = 'all outputs within tolerance';
   for (let o = 0; o < reference.length; o++) {

@@ -7,10 +7,12 @@ const child = path.resolve(import.meta.dirname, '../fixtures/tflite-fuzz-child.t
 
 describe('mutation fuzz of model bytes (in a child process, so a crash is seen)', () => {
   it.each([
-    ['mobilenet_v1_0.25_128_quant.tflite', 300, 1],
-    ['micro_speech_quantized.tflite', 300, 2],
-  ])('%s: %i mutants load or fail with a typed error, never crash', async (model, count, seed) => {
-    const result = await runTs(child, [sharedModel(model), String(count), String(seed)], { timeoutMs: 240_000 });
+    ['mobilenet_v1_0.25_128_quant.tflite', 300, 1, 'native'],
+    ['micro_speech_quantized.tflite', 300, 2, 'native'],
+    ['mobilenet_v1_0.25_128_quant.tflite', 80, 3, 'wasm'],
+    ['micro_speech_quantized.tflite', 60, 4, 'wasm'],
+  ])('%s: %i mutants load or fail with a typed error, never crash (%s engine)', async (model, count, seed, engine) => {
+    const result = await runTs(child, [sharedModel(model), String(count), String(seed), engine], { timeoutMs: 240_000 });
     expect(result.signal, result.stderr).toBeNull();
     expect(result.code, result.stderr).toBe(0);
     const outcome = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
