@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TfliteEngine } from '../src/delegates/tflite-engine.js';
+import { chooseCpuEngine } from '../src/delegates/choose-cpu-engine.js';
 import { startMosquitto, type Mosquitto } from '../test/transport/mosquitto.js';
 import { Collector } from '../test/transport/mqtt-collector.js';
 import { fmt, percentile, table } from './stats.js';
@@ -15,9 +15,13 @@ const root = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(root, '../shared');
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const TICKS_PER_S = 100; // USER_HZ on Linux
+/** What systemd/edgerun.service, Dockerfile.arm64 and `npm start` run the daemon with (README, "Memory"). */
+const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 interface Running {
   child: ChildProcess;
+  /** The daemon's state directory (its engine-choice.json). */
+  stateDir: string;
   stop(): Promise<void>;
 }
 
@@ -29,9 +33,10 @@ function startServe(brokerUrl: string, pipelines: string, device: string): Runni
     `device: { id: ${device} }\nmodelsDir: ${path.join(shared, 'models')}\nstateDir: ${dir}\nhttp: { enabled: false }\n` +
       `mqtt: { url: ${brokerUrl}, statsIntervalS: 3600, homeAssistant: { enabled: false } }\nlog: { level: warn }\npipelines:\n${pipelines}`,
   );
-  const child = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
   return {
     child,
+    stateDir: dir,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -50,8 +55,9 @@ function procStat(pid: number): { cpuTicks: number; rssMb: number } {
   return { cpuTicks, rssMb: rssKb / 1024 };
 }
 
-async function bareInvokeMs(model: string, runs: number): Promise<number> {
-  const engine = await TfliteEngine.fromFile(path.join(shared, 'models', model));
+/** Bare invoke time on the CPU runtime the daemon chose (read from its engine-choice.json). */
+async function bareInvokeMs(model: string, runs: number, stateDir: string): Promise<{ ms: number; engine: string }> {
+  const { engine, choice } = await chooseCpuEngine(readFileSync(path.join(shared, 'models', model)), { source: model, stateDir });
   for (let i = 0; i < 3; i++) await engine.invoke();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -60,7 +66,7 @@ async function bareInvokeMs(model: string, runs: number): Promise<number> {
     times.push(performance.now() - t0);
   }
   engine.dispose();
-  return percentile(times, 50);
+  return { ms: percentile(times, 50), engine: `${choice.chosen} (${choice.how})` };
 }
 
 interface ResultMessage {
@@ -69,7 +75,12 @@ interface ResultMessage {
 }
 
 /** Runs a one-pipeline daemon for `seconds` and returns what the subscriber received, with arrival times. */
-async function collect(broker: Mosquitto, device: string, source: string, seconds: number): Promise<{ at: number; msg: ResultMessage }[]> {
+async function collect(
+  broker: Mosquitto,
+  device: string,
+  source: string,
+  seconds: number,
+): Promise<{ received: { at: number; msg: ResultMessage }[]; stateDir: string }> {
   const sub = await Collector.connect(broker.url, [`edgerun/${device}/cam/result`], { subscribeQos: 0 });
   const received: { at: number; msg: ResultMessage }[] = [];
   sub.client.on('message', (_t, payload) => received.push({ at: Date.now(), msg: JSON.parse(payload.toString()) as ResultMessage }));
@@ -84,15 +95,15 @@ async function collect(broker: Mosquitto, device: string, source: string, second
   await wait(seconds * 1000);
   await daemon.stop();
   await sub.close();
-  return received.filter((r) => r.at - t0 <= seconds * 1000);
+  return { received: received.filter((r) => r.at - t0 <= seconds * 1000), stateDir: daemon.stateDir };
 }
 
 async function throughputAndLatency(broker: Mosquitto, seconds: number): Promise<void> {
   // Throughput: a source much faster than the model, so the model never waits for a frame.
-  const fast = await collect(broker, 'bench-tp', '{ type: testsrc, width: 640, height: 480, fps: 60 }', seconds);
-  const bare = await bareInvokeMs('mobilenet_v2_1.0_224_quant.tflite', 40);
+  const { received: fast, stateDir } = await collect(broker, 'bench-tp', '{ type: testsrc, width: 640, height: 480, fps: 60 }', seconds);
+  const { ms: bare, engine } = await bareInvokeMs('mobilenet_v2_1.0_224_quant.tflite', 40, stateDir);
   const ips = fast.length / seconds;
-  console.log('\n## Pipeline throughput (testsrc 640x480 @ 60 fps → MobileNet v2 224 → mosquitto → subscriber)');
+  console.log(`\n## Pipeline throughput (testsrc 640x480 @ 60 fps → MobileNet v2 224 on ${engine} → mosquitto → subscriber)`);
   console.log(
     table(
       ['inferences/s', 'bare invoke p50 ms (same run)', '1/invoke (per s)', 'ratio (target ≥ 0.95)'],
@@ -101,7 +112,7 @@ async function throughputAndLatency(broker: Mosquitto, seconds: number): Promise
   );
   // Latency: a source slower than the model, so no frame waits in the buffer for the previous inference; what
   // remains is the pipeline's own cost (preprocess, decode, publish, broker hop).
-  const slow = await collect(broker, 'bench-lat', '{ type: testsrc, width: 640, height: 480, fps: 10 }', seconds);
+  const { received: slow } = await collect(broker, 'bench-lat', '{ type: testsrc, width: 640, height: 480, fps: 10 }', seconds);
   const latency = slow.map((r) => r.at - Date.parse(r.msg.frame.capturedAt));
   const overhead = slow.map((r) => r.at - Date.parse(r.msg.frame.capturedAt) - r.msg.timings.invokeMs);
   console.log('\n## Capture → subscriber latency (testsrc 640x480 @ 10 fps, MobileNet v2, through mosquitto)');

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 /** The `edgerun` command: parses arguments, calls the runtime, maps errors to exit codes. Only place that exits. */
 import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { runBench } from './bench.js';

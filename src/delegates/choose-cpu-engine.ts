@@ -9,6 +9,7 @@ import { referenceCandidate, tfliteCpuCandidates, type CpuCandidate, type CpuVar
 import type { Engine } from './engine.js';
 import { EngineChoiceStore, choiceKey, machineFingerprint } from './engine-choice-store.js';
 import { TfliteEngine } from './tflite-engine.js';
+import { releaseFreedNativeMemory } from './native-heap.js';
 import { loadTflite } from './tflite-library.js';
 import { TfliteWasmEngine } from './tflite-wasm-engine.js';
 
@@ -84,6 +85,7 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
     orderFree: options.orderFree ?? false,
     ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
   });
+  releaseFreedNativeMemory();
   const winner = candidates.find((c) => c.id === calibration.chosen) ?? referenceCandidate(bytes, candidateOptions);
   options.onDebug?.(
     `"${options.source}": CPU engine ${calibration.chosen} chosen by measurement (` +

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp from './sharp-instance.js';
 import { EdgerunError, ImageDecodeError, errorMessage } from '../errors.js';
 import { decodeBmp } from './bmp.js';
 import { describeFirstBytes, sniffImageFormat, type ImageFormat } from './format.js';

@@ -1,4 +1,5 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
+import sharp from './sharp-instance.js';
 import { decodeBmp } from './bmp.js';
 import { decodeImage, requireImageFormat, SHARP_INPUT_OPTIONS, sharpDecodeError } from './decode.js';
 import { pixelsToInput, preprocessImage, preprocessSetup, type PreprocessSetup } from './preprocess.js';

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp from './sharp-instance.js';
 import { resizeBilinearRgb } from './bilinear.js';
 import type { InputTransform, RawImage, ResizeMode } from './types.js';
 
