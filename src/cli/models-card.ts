@@ -49,7 +49,15 @@ export async function runModelsBench(args: string[]): Promise<number> {
     const dataDir = path.resolve(values.data ?? path.join(path.dirname(BUNDLED_EVAL_SET), '../../../shared'));
     if (values.eval || existsSync(dataDir)) evalSet = { set: loadEvalSet(file), dataDir };
   }
-  const results = await benchModel(model, ctx.store, ctx.cards, { engines, runs, warmup, threads, probe, ...(evalSet ? { evalSet } : {}) });
+  const results = await benchModel(model, ctx.store, ctx.cards, {
+    engines,
+    runs,
+    warmup,
+    threads,
+    probe,
+    stateDir: ctx.settings.stateDir,
+    ...(evalSet ? { evalSet } : {}),
+  });
   if (values.json) process.stdout.write(JSON.stringify(results) + '\n');
   for (const r of results) {
     if (values.json) continue;

@@ -24,6 +24,8 @@ export interface BenchOptions {
   threads: number;
   probe: EdgeTpuProbeResult;
   evalSet?: { set: EvalSet; dataDir: string };
+  /** Where the CPU engine choice is cached (as the daemon's); absent: calibrated for this bench only. */
+  stateDir?: string;
 }
 
 export interface BenchResult {
@@ -46,7 +48,14 @@ export async function benchModel(model: CatalogModel, store: ModelStore, cards: 
     }
     let opened: OpenedEngine;
     try {
-      opened = await openEngine(view.path, { engine, threads: options.threads, probe: options.probe });
+      // The CPU runtime the daemon would use: chosen by calibration (and cached) among builtin, XNNPACK and WASM.
+      opened = await openEngine(view.path, {
+        engine,
+        threads: options.threads,
+        probe: options.probe,
+        ...(engine === 'cpu' ? { cpuVariant: 'auto' as const } : {}),
+        ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      });
     } catch (err) {
       out.push({ engine, error: errorMessage(err) });
       continue;
@@ -117,6 +126,7 @@ async function measureLatency(opened: OpenedEngine, sha256: string, options: Ben
     p90Ms: round(pick(90)),
     meanMs: round(times.reduce((a, b) => a + b, 0) / times.length),
     threads: options.threads,
+    ...(opened.choice ? { runtime: opened.choice.chosen } : {}),
     at: new Date().toISOString(),
     host: hostInfo(),
   };

@@ -33,6 +33,8 @@ export interface LatencyMeasurement extends MeasurementBase {
   p90Ms: number;
   meanMs: number;
   threads?: number;
+  /** The CPU runtime that ran it (e.g. `wasm/1t`, `xnnpack/2t`), when the engine was chosen among several. */
+  runtime?: string;
 }
 
 export interface AccuracyMeasurement extends MeasurementBase {

@@ -169,7 +169,8 @@ function actualMetrics(m: Measurement, files: CardFile[]): PerformanceMetric[] {
   const platform = `this device: ${m.host.cpu} (${m.host.cores} cores, ${m.host.arch})`;
   const source = `${m.source === 'bench' ? 'edgerun models bench' : 'edgerun serve'}, ${m.at}`;
   if (m.kind === 'latency') {
-    const note = `${file}, invoke only, ${m.samples} runs${m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : ''}`;
+    const threads = m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : '';
+    const note = `${file}, invoke only, ${m.samples} runs${threads}${m.runtime ? `, CPU runtime ${m.runtime}` : ''}`;
     return [
       { type: 'latency p50', value: m.p50Ms, unit: 'ms', kind: 'actual', engine: m.engine, platform, source, note },
       { type: 'latency p90', value: m.p90Ms, unit: 'ms', kind: 'actual', engine: m.engine, platform, source, note },

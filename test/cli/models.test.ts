@@ -152,7 +152,11 @@ describe('models verify, rm, card and bench on an imported store', () => {
     );
     const metrics = card.quantitative_analysis.performance_metrics;
     expect(metrics).toContainEqual(expect.objectContaining({ kind: 'target', type: 'top-1 accuracy', value: 39.9 }));
-    expect(metrics).toContainEqual(expect.objectContaining({ kind: 'actual', type: 'latency p50', engine: 'cpu' }));
+    // the CPU runtime calibration chose (cached in the state directory, as the daemon's choice is)
+    expect(metrics).toContainEqual(
+      expect.objectContaining({ kind: 'actual', type: 'latency p50', engine: 'cpu', note: expect.stringMatching(/, CPU runtime (builtin|xnnpack|wasm)\/1t$/) }),
+    );
+    expect(readFileSync(path.join(stateDir, 'engine-choice.json'), 'utf8')).toContain('"chosen"');
     expect(metrics).toContainEqual(expect.objectContaining({ kind: 'actual', type: 'evaluation rows passed', value: 100 }));
     expect(card.considerations.use_cases.length).toBeGreaterThan(0);
 

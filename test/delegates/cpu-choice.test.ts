@@ -134,12 +134,12 @@ describe('engine-choice.json', () => {
     const first = await openEngine(model(V1), { engine: 'auto', stateDir, probe: { available: false, devices: [], tried: [], reason: 'test' } });
     first.engine.dispose();
     expect(first.choice).toMatchObject({ how: 'calibrated', cacheFile: path.join(stateDir, 'engine-choice.json') });
-    expect(first.choice?.calibration?.results.map((r) => r.id)).toEqual(expect.arrayContaining(['builtin/1t', 'xnnpack/1t']));
+    expect(first.choice?.calibration?.results.map((r) => r.id)).toEqual(expect.arrayContaining(['builtin/1t', 'xnnpack/1t', 'wasm/1t']));
     expect(first.reason).toMatch(/fastest agreeing runtime, measured now/);
 
     const records = new EngineChoiceStore(stateDir).all();
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ chosen: first.choice?.chosen, machine: machineFingerprint(), runtime: expect.stringMatching(/^tflite 2\.9/) });
+    expect(records[0]).toMatchObject({ chosen: first.choice?.chosen, machine: machineFingerprint(), runtime: expect.stringMatching(/^tflite 2\.9\.0, tfjs-tflite 0\.0\.1-alpha\.10 wasm/) });
 
     const second = await openEngine(model(V1), { engine: 'auto', stateDir, probe: { available: false, devices: [], tried: [], reason: 'test' } });
     second.engine.dispose();
