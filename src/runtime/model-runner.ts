@@ -44,6 +44,13 @@ export interface Timings {
 
 export type TaskResult = Record<string, unknown>;
 
+/** An image preprocessed for one runner's input (ModelRunner.prepare*), ready for its inferPrepared. */
+export interface PreparedInput {
+  readonly runner: ModelRunner;
+  readonly image: PreprocessedImage;
+  readonly preprocessMs: number;
+}
+
 export interface InferenceOutcome {
   task: TaskKind;
   engine: Engine['kind'];
@@ -129,25 +136,44 @@ export class ModelRunner {
   }
 
   /** Encoded image bytes (JPEG/PNG/WebP/BMP...) → result. */
-  inferEncoded(bytes: Buffer, source: string): Promise<InferenceOutcome> {
-    return this.run(() => prepareImage(bytes, source, this.spec, { resize: this.resizeMode() }));
+  async inferEncoded(bytes: Buffer, source: string): Promise<InferenceOutcome> {
+    return this.inferPrepared(await this.prepareEncoded(bytes, source));
   }
 
   /** Decoded RGB pixels → result. */
-  inferRaw(image: RawImage): Promise<InferenceOutcome> {
-    return this.run(() => preprocessImage(image, this.spec, { resize: this.resizeMode() }));
+  async inferRaw(image: RawImage): Promise<InferenceOutcome> {
+    return this.inferPrepared(await this.prepareRaw(image));
+  }
+
+  /**
+   * The preprocessing half of an inference, which touches no engine: a pipeline runs it for the next frame while the
+   * engine still runs the previous one.
+   */
+  prepareEncoded(bytes: Buffer, source: string): Promise<PreparedInput> {
+    return this.prepare(() => prepareImage(bytes, source, this.spec, { resize: this.resizeMode() }));
+  }
+
+  prepareRaw(image: RawImage): Promise<PreparedInput> {
+    return this.prepare(() => preprocessImage(image, this.spec, { resize: this.resizeMode() }));
   }
 
   private resizeMode(): ResizeMode {
     return this.options.resize ?? this.plan.resize;
   }
 
-  private async run(prepare: () => Promise<PreprocessedImage>): Promise<InferenceOutcome> {
+  private async prepare(preprocess: () => Promise<PreprocessedImage>): Promise<PreparedInput> {
     const t0 = performance.now();
-    const prepared = await prepare();
+    const image = await preprocess();
+    return { runner: this, image, preprocessMs: performance.now() - t0 };
+  }
+
+  /** The engine half: input prepared by this runner → invoke → decoded result. */
+  async inferPrepared(input: PreparedInput): Promise<InferenceOutcome> {
+    if (input.runner !== this) throw new Error('ModelRunner.inferPrepared: input prepared for another model');
+    const prepared = input.image;
     const engine = this.engine;
-    engine.setInput(0, prepared.tensor);
     const t1 = performance.now();
+    engine.setInput(0, prepared.tensor);
     await engine.invoke();
     const t2 = performance.now();
     const outputs: OutputTensor[] = engine.outputs.map((o, i) => ({
@@ -161,7 +187,7 @@ export class ModelRunner {
       task: this.task,
       engine: engine.kind,
       result,
-      timings: { preprocessMs: t1 - t0, invokeMs: t2 - t1, postprocessMs: t3 - t2 },
+      timings: { preprocessMs: input.preprocessMs, invokeMs: t2 - t1, postprocessMs: t3 - t2 },
     };
   }
 

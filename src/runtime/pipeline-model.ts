@@ -15,7 +15,7 @@ import type { RawImage } from '../image/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { SerialQueue } from './serial-queue.js';
 import { AudioModelRunner, type AudioInferenceOutcome, type AudioTaskOptions } from './audio-model-runner.js';
-import { ModelRunner, TaskMismatchError, type InferenceOutcome, type TaskOptions } from './model-runner.js';
+import { ModelRunner, TaskMismatchError, type InferenceOutcome, type PreparedInput, type TaskOptions } from './model-runner.js';
 
 export interface ModelSpec {
   path: string;
@@ -95,15 +95,34 @@ export class PipelineModel {
     return this.spec;
   }
 
-  /** Inferences on one model run one at a time (the pipeline loop and POST /api/infer share it). */
-  infer(input: ModelInput): Promise<{ outcome: InferenceOutcome; model: ActiveModel }> {
+  /**
+   * Preprocesses `input` for the current model, outside the one-at-a-time queue: the pipeline loop runs it for the
+   * next frame while the engine runs the previous one. Undefined when the current model takes no images (infer says why).
+   */
+  prepare(input: ModelInput): Promise<PreparedInput | undefined> {
+    const runner = this.runner;
+    if (!(runner instanceof ModelRunner)) return Promise.resolve(undefined);
+    return input.kind === 'encoded' ? runner.prepareEncoded(input.data, input.name) : runner.prepareRaw(input.image);
+  }
+
+  /**
+   * Inferences on one model run one at a time (the pipeline loop and POST /api/infer share it). `prepared`: the
+   * input already preprocessed by `prepare`; used when the model has not changed since (a swap or a fallback makes
+   * it preprocess again for the new one).
+   */
+  infer(input: ModelInput, prepared?: Promise<PreparedInput | undefined>): Promise<{ outcome: InferenceOutcome; model: ActiveModel }> {
     return this.serial.run(async () => {
+      const early = await prepared;
       const runner = this.runner;
       const model = this.active;
       if (!runner || !model) throw new Error('pipeline model used before open() or after close()');
       if (runner instanceof AudioModelRunner) throw new TaskMismatchError(`model ${model.id} runs the keyword task on audio; it takes no images`);
       const run = (): Promise<InferenceOutcome> =>
-        input.kind === 'encoded' ? runner.inferEncoded(input.data, input.name) : runner.inferRaw(input.image);
+        early?.runner === runner
+          ? runner.inferPrepared(early)
+          : input.kind === 'encoded'
+            ? runner.inferEncoded(input.data, input.name)
+            : runner.inferRaw(input.image);
       return { outcome: await this.execute(model, run), model };
     });
   }

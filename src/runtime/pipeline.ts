@@ -16,10 +16,10 @@ import type { SerialQueue } from './serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
-import type { InferenceOutcome } from './model-runner.js';
+import type { InferenceOutcome, PreparedInput } from './model-runner.js';
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
-import { PipelineModel, type ActiveModel, type EngineSettings, type ModelSpec, type SwapCheck } from './pipeline-model.js';
+import { PipelineModel, type ActiveModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
 
 export interface PipelineSink {
   result(pipeline: string, message: Record<string, unknown>): void;
@@ -190,14 +190,25 @@ export class Pipeline {
     this.buffer.put(item);
   }
 
+  /**
+   * Two frames at most are in hand: one preprocessing while the one before it runs on the engine (off the event loop),
+   * so a frame's preprocessing costs no throughput. The buffer stays leaky: the next frame is taken when the previous
+   * one reaches the engine.
+   */
   private async run(): Promise<void> {
+    let inferring: Promise<void> = Promise.resolve();
     for await (const item of this.buffer) {
       if (item.kind === 'audio') {
         this.fail(`source delivers audio, but model ${this.model.current?.id ?? ''} takes images`);
         continue;
       }
-      await this.process(item);
+      const input = modelInput(item);
+      const prepared = this.model.prepare(input);
+      prepared.catch(() => undefined); // its error is the frame's, reported by process()
+      await inferring;
+      inferring = this.process(item, input, prepared);
     }
+    await inferring;
   }
 
   private async runAudio(queue: BoundedQueue<AudioChunk>): Promise<void> {
@@ -222,13 +233,9 @@ export class Pipeline {
     });
   }
 
-  private process(frame: Frame): Promise<void> {
+  private process(frame: Frame, input: ModelInput, prepared: Promise<PreparedInput | undefined>): Promise<void> {
     return this.guarded(frame, async () => {
-      const input =
-        frame.kind === 'encoded'
-          ? ({ kind: 'encoded', data: frame.data, name: frame.name } as const)
-          : ({ kind: 'raw', image: { data: frame.data, width: frame.width, height: frame.height, channels: 3 } } as const);
-      const { outcome, model } = await this.model.infer(input);
+      const { outcome, model } = await this.model.infer(input, prepared);
       this.counters.inferred++;
       this.rate.mark();
       this.invoke.add(outcome.timings.invokeMs);
@@ -312,4 +319,10 @@ export class Pipeline {
 
 function roundAll<T extends object>(t: T): T {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 100) / 100])) as T;
+}
+
+function modelInput(frame: Frame): ModelInput {
+  return frame.kind === 'encoded'
+    ? { kind: 'encoded', data: frame.data, name: frame.name }
+    : { kind: 'raw', image: { data: frame.data, width: frame.width, height: frame.height, channels: 3 } };
 }

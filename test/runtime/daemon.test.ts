@@ -96,7 +96,7 @@ pipelines:
 });
 
 describe('a fast ffmpeg testsrc stream and a slow model', () => {
-  it('counts add up: frames in = inferred + dropped + skipped (+ one pending)', async () => {
+  it('counts add up: frames in = inferred + dropped + skipped (+ up to two in hand)', async () => {
     const sub = await Collector.connect(broker.url, ['edgerun/cam-dev/cam/result']);
     const h = await startDaemon(
       makeConfig(`
@@ -118,7 +118,8 @@ pipelines:
     expect(inferred).toBeGreaterThanOrEqual(30);
     expect(dropped).toBeGreaterThan(0); // 60 fps in, ~25 inferences a second out: the buffer must leak
     expect(framesIn - (inferred + dropped + skipped)).toBeGreaterThanOrEqual(0);
-    expect(framesIn - (inferred + dropped + skipped)).toBeLessThanOrEqual(1);
+    // one frame preprocessing while the one before it runs on the engine
+    expect(framesIn - (inferred + dropped + skipped)).toBeLessThanOrEqual(2);
     const seqs = sub.messages.map(parse).map((r) => r.frame.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b)); // newest wins, never older after newer
     await sub.close();
