@@ -33,10 +33,8 @@ export interface ChooseCpuOptions {
   libraryPath?: string;
   /** Where engine-choice.json lives; absent: calibrate every time. */
   stateDir?: string;
-  /** Compare detection post-process outputs as unordered values. */
+  /** The outputs are TFLite_Detection_PostProcess's: compare them as detections (output-agreement.ts). */
   orderFree?: boolean;
-  /** Measure the WASM TFLite runtime too (default true; it runs one thread, so not when `threads` pins more). */
-  wasm?: boolean;
   /** More candidates (another runtime, or a test's deliberately wrong one). */
   extraCandidates?: readonly CpuCandidate[];
   budgetMs?: number;
@@ -58,7 +56,7 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
   const api = loadTflite(options.libraryPath);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const candidateOptions = { source: options.source, ...lib, ...(options.threads !== undefined ? { threads: options.threads } : {}) };
-  const found = tfliteCpuCandidates(bytes, { ...candidateOptions, ...(options.wasm !== undefined ? { wasm: options.wasm } : {}) });
+  const found = tfliteCpuCandidates(bytes, candidateOptions);
   const candidates = [...found.candidates, ...(options.extraCandidates ?? [])];
   const runtime = [`tflite ${api.version()}`, ...found.runtimes, ...(options.extraCandidates ?? []).map((c) => c.id)].join(', ');
   const machine = machineFingerprint();

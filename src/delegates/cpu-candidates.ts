@@ -86,15 +86,12 @@ export function wasmCandidate(bytes: Uint8Array, options: { source: string }): C
 }
 
 /**
- * Every CPU candidate for a .tflite model: the native ones, then the WASM runtime when it is installed, asked for
- * (`wasm`, default true) and the thread count is not pinned above the one it runs.
+ * Every CPU candidate for a .tflite model: the native ones, then the WASM runtime when it is installed and the thread
+ * count is not pinned above the one it runs. `runtimes`: the versions beyond TFLite's that the choice depends on.
  */
-export function tfliteCpuCandidates(
-  bytes: Uint8Array,
-  options: NativeCandidateOptions & { wasm?: boolean },
-): { candidates: CpuCandidate[]; runtimes: string[] } {
+export function tfliteCpuCandidates(bytes: Uint8Array, options: NativeCandidateOptions): { candidates: CpuCandidate[]; runtimes: string[] } {
   const wasm = wasmRuntimeVersion();
-  const withWasm = options.wasm !== false && (options.threads ?? 1) === 1 && 'version' in wasm;
+  const withWasm = (options.threads ?? 1) === 1 && 'version' in wasm;
   return {
     candidates: [...nativeCandidates(bytes, options), ...(withWasm ? [wasmCandidate(bytes, { source: options.source })] : [])],
     runtimes: withWasm ? [wasm.version] : [],

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { InferenceError, InputShapeError, LibraryLoadError, ModelLoadError, UsageError, errorMessage } from '../errors.js';
 import { dequantize, type Engine, type TensorData, type TensorInfo } from './engine.js';
 import { InvokeQueue } from './invoke-queue.js';
+import { writeInput } from './tensor-bytes.js';
 import { readOnnxModel, type OnnxModelInfo } from './onnx-model-file.js';
 import {
   dtypeOf,
@@ -163,14 +164,7 @@ export class OnnxEngine implements Engine {
   }
 
   setInput(index: number, data: ArrayBufferView): void {
-    const view = this.inputView(index);
-    const info = this.inputs[index]!;
-    if (data.byteLength !== info.byteSize) {
-      throw new InputShapeError(
-        `input ${index} ("${info.name}") takes ${info.byteSize} bytes (${info.dtype} [${info.shape.join(',')}]); got ${data.byteLength} bytes`,
-      );
-    }
-    new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    writeInput(this.inputView(index), this.inputs[index]!, data);
   }
 
   /** Runs in the worker thread; calls are queued so one session never runs twice at once. */

@@ -1,5 +1,6 @@
 /** Element sizes of the engine dtypes, and typed views over a tensor's bytes. */
-import type { DType, TensorData } from './engine.js';
+import { InputShapeError } from '../errors.js';
+import type { DType, TensorData, TensorInfo } from './engine.js';
 
 const ELEMENT_BYTES: Partial<Record<DType, number>> = {
   float32: 4,
@@ -39,4 +40,14 @@ export function typedView(dtype: DType, buffer: ArrayBufferLike, byteOffset = 0,
     default:
       return new Uint8Array(buffer, byteOffset, byteLength);
   }
+}
+
+/** Copies `data` into input tensor `info` (viewed by `view`); its byte length must be the tensor's. */
+export function writeInput(view: TensorData, info: TensorInfo, data: ArrayBufferView): void {
+  if (data.byteLength !== info.byteSize) {
+    throw new InputShapeError(
+      `input ${info.index} ("${info.name}") takes ${info.byteSize} bytes (${info.dtype} [${info.shape.join(',')}]); got ${data.byteLength} bytes`,
+    );
+  }
+  new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }

@@ -1,9 +1,10 @@
 /** The TFLite engine: a model + interpreter (+ optional delegate) behind the Engine interface. */
 import { readFile, stat } from 'node:fs/promises';
 import koffi from 'koffi';
-import { InferenceError, InputShapeError, ModelLoadError, errorMessage } from '../errors.js';
+import { InferenceError, ModelLoadError, errorMessage } from '../errors.js';
 import { dequantize, type DType, type Engine, type EngineKind, type TensorData, type TensorInfo } from './engine.js';
 import { InvokeQueue } from './invoke-queue.js';
+import { writeInput } from './tensor-bytes.js';
 import { loadTflite, type NativePointer, type TfliteApi } from './tflite-library.js';
 import { checkModelBytes } from './tflite-model-file.js';
 import { XNNPACK_FLAG_SETS, createXnnpackDelegate, describeXnnpackFlags } from './xnnpack-delegate.js';
@@ -166,17 +167,7 @@ export class TfliteEngine implements Engine {
   }
 
   setInput(index: number, data: ArrayBufferView): void {
-    const view = this.inputView(index);
-    const info = this.inputs[index]!;
-    if (data.byteLength !== info.byteSize) {
-      throw new InputShapeError(
-        `input ${index} ("${info.name}") takes ${info.byteSize} bytes (${info.dtype} [${info.shape.join(',')}]); ` +
-          `got ${data.byteLength} bytes`,
-      );
-    }
-    new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(
-      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    );
+    writeInput(this.inputView(index), this.inputs[index]!, data);
   }
 
   /** Runs on a koffi worker thread; calls are queued so one interpreter never runs twice at once. */

@@ -5,18 +5,16 @@
  * worker thread (tflite-wasm-worker.ts); inputs and outputs are shared memory the worker copies to and from its heap.
  * Tensor types, shapes and quantization come from the model file (the runtime's JavaScript API gives no quantization).
  */
-import { InferenceError, InputShapeError, LibraryLoadError, ModelLoadError, errorMessage } from '../errors.js';
-import { dequantize, type DType, type Engine, type TensorData, type TensorInfo } from './engine.js';
+import { InferenceError, LibraryLoadError, ModelLoadError, errorMessage } from '../errors.js';
+import { dequantize, type Engine, type TensorData, type TensorInfo } from './engine.js';
 import { EngineWorkerClient, WorkerGoneError } from './engine-worker-client.js';
 import { InvokeQueue } from './invoke-queue.js';
-import { elementBytes, typedView } from './tensor-bytes.js';
+import { SUPPORTED_DTYPES, elementBytes, typedView, writeInput } from './tensor-bytes.js';
 import { EDGETPU_CUSTOM_OP, readModelFile, type ModelTensorInfo } from './tflite-model-file.js';
 import type { FromWasmWorker, ToWasmWorker, WasmTensorMetadata } from './tflite-wasm-protocol.js';
 import { compiledWasmRuntime, locateWasmRuntime, type WasmRuntimeFiles } from './tflite-wasm-runtime.js';
 
 type WasmWorkerClient = EngineWorkerClient<ToWasmWorker, FromWasmWorker>;
-
-const ENGINE_DTYPES: readonly DType[] = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool'];
 
 export interface WasmOpenOptions {
   /** Shown in errors instead of the path (e.g. a model id). */
@@ -98,14 +96,7 @@ export class TfliteWasmEngine implements Engine {
   }
 
   setInput(index: number, data: ArrayBufferView): void {
-    const view = this.inputView(index);
-    const info = this.inputs[index]!;
-    if (data.byteLength !== info.byteSize) {
-      throw new InputShapeError(
-        `input ${index} ("${info.name}") takes ${info.byteSize} bytes (${info.dtype} [${info.shape.join(',')}]); got ${data.byteLength} bytes`,
-      );
-    }
-    new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    writeInput(this.inputView(index), this.inputs[index]!, data);
   }
 
   /** Runs in the worker thread; calls are queued so one runner never runs twice at once. */
@@ -147,7 +138,7 @@ function tensorInfos(
   }
   return declared.map((t, index) => {
     const got = seen[index]!;
-    const dtype = ENGINE_DTYPES.find((d) => d === t.dtype);
+    const dtype = SUPPORTED_DTYPES.find((d) => d === t.dtype);
     const byteSize = got.shape.reduce((n, d) => n * d, 1) * (dtype ? elementBytes(dtype) : 0);
     if (dtype === undefined || got.dataType !== dtype || got.byteLength !== byteSize || byteSize === 0) {
       throw new ModelLoadError(
