@@ -6,8 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InferenceError, InputShapeError, LibraryLoadError, ModelLoadError, UsageError, errorMessage } from '../errors.js';
 import { dequantize, type Engine, type TensorData, type TensorInfo } from './engine.js';
-import { InvokeQueue } from './invoke-queue.js';
-import { writeInput } from './tensor-bytes.js';
+import { QueuedEngine } from './queued-engine.js';
 import { readOnnxModel, type OnnxModelInfo } from './onnx-model-file.js';
 import {
   dtypeOf,
@@ -47,15 +46,15 @@ function tidy(message: string): string {
   return message.replace(/\/onnxruntime_src\/\S+:\d+ [\w:~<>]+\([^)]*\)(?: const)? /g, '').replace(/\s+/g, ' ').trim();
 }
 
-export class OnnxEngine implements Engine {
+/** Dispose releases the session and ends the worker thread, after queued invokes finish. */
+export class OnnxEngine extends QueuedEngine implements Engine {
   readonly kind = 'onnx' as const;
   /** Resolves when the worker thread has exited (after dispose, or when it died). */
   readonly closed: Promise<void>;
-  private readonly inputViews: TensorData[];
-  private readonly outputViews: TensorData[];
+  protected readonly inputViews: TensorData[];
+  protected readonly outputViews: TensorData[];
   private readonly outputShared: (SharedArrayBuffer | null)[];
   private runs = 0;
-  private readonly calls = new InvokeQueue(() => this.client.close());
 
   private constructor(
     private readonly client: OnnxWorkerClient,
@@ -63,6 +62,7 @@ export class OnnxEngine implements Engine {
     readonly inputs: TensorInfo[],
     readonly outputs: TensorInfo[],
   ) {
+    super(() => client.close());
     this.closed = client.exited;
     this.inputViews = inputs.map((t) => typedView(t.dtype, new SharedArrayBuffer(t.byteSize)));
     this.outputShared = outputs.map((t) => (t.shape.every((d) => d >= 0) ? new SharedArrayBuffer(t.byteSize) : null));
@@ -149,30 +149,14 @@ export class OnnxEngine implements Engine {
     if (reply.type !== 'bound') throw unexpected(reply, 'bound');
   }
 
-  inputView(index: number): TensorData {
-    return this.calls.view(this.inputViews, index, 'input');
-  }
-
-  outputView(index: number): TensorData {
-    return this.calls.view(this.outputViews, index, 'output');
-  }
-
-  outputFloat(index: number): Float32Array {
+  override outputFloat(index: number): Float32Array {
     const view = this.outputView(index);
     const info = this.outputs[index]!;
     return info.dtype === 'float16' ? halfToFloat(view as Uint16Array) : dequantize(view, info.quantization);
   }
 
-  setInput(index: number, data: ArrayBufferView): void {
-    writeInput(this.inputView(index), this.inputs[index]!, data);
-  }
-
-  /** Runs in the worker thread; calls are queued so one session never runs twice at once. */
-  invoke(): Promise<void> {
-    return this.calls.run(() => this.invokeNow());
-  }
-
-  private async invokeNow(): Promise<void> {
+  /** Runs in the worker thread. */
+  protected async invokeNow(): Promise<void> {
     let reply: FromWorker;
     try {
       reply = await this.client.request({ type: 'run', id: ++this.runs });
@@ -199,12 +183,6 @@ export class OnnxEngine implements Engine {
     const buffer = ran.data ?? this.outputShared[i];
     this.outputViews[i] = typedView(info.dtype, buffer ?? new ArrayBuffer(0));
   }
-
-  /** Releases the session and ends the worker thread, after queued invokes finish. */
-  dispose(): void {
-    this.calls.dispose();
-  }
-
 }
 
 /**

@@ -2,9 +2,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import koffi from 'koffi';
 import { InferenceError, ModelLoadError, errorMessage } from '../errors.js';
-import { dequantize, type DType, type Engine, type EngineKind, type TensorData, type TensorInfo } from './engine.js';
-import { InvokeQueue } from './invoke-queue.js';
-import { writeInput } from './tensor-bytes.js';
+import type { DType, Engine, EngineKind, TensorData, TensorInfo } from './engine.js';
+import { QueuedEngine } from './queued-engine.js';
 import { loadTflite, type NativePointer, type TfliteApi } from './tflite-library.js';
 import { checkModelBytes } from './tflite-model-file.js';
 import { XNNPACK_FLAG_SETS, createXnnpackDelegate, describeXnnpackFlags } from './xnnpack-delegate.js';
@@ -51,7 +50,8 @@ const TFLITE_TYPES: Record<number, DType> = {
 
 const EDGETPU_OP = 'edgetpu-custom-op';
 
-export class TfliteEngine implements Engine {
+/** Dispose frees interpreter, delegate, options, model and model bytes, in that order, after queued invokes finish. */
+export class TfliteEngine extends QueuedEngine implements Engine {
   readonly kind: EngineKind;
   readonly variant: TfliteVariant;
   /** How the variant came about, e.g. "XNNPACK QS8" or "builtin: XNNPACK could not prepare it (...)". */
@@ -61,9 +61,8 @@ export class TfliteEngine implements Engine {
   readonly outputs: TensorInfo[];
   private readonly inputTensors: NativePointer[];
   private readonly outputTensors: NativePointer[];
-  private readonly inputViews: TensorData[];
-  private readonly outputViews: TensorData[];
-  private readonly calls = new InvokeQueue(() => this.native.free());
+  protected readonly inputViews: TensorData[];
+  protected readonly outputViews: TensorData[];
 
   private constructor(
     private readonly api: TfliteApi,
@@ -71,6 +70,7 @@ export class TfliteEngine implements Engine {
     kind: EngineKind,
     setup: { variant: TfliteVariant; note: string; threads: number },
   ) {
+    super(() => native.free());
     this.kind = kind;
     this.variant = setup.variant;
     this.variantNote = setup.note;
@@ -154,28 +154,8 @@ export class TfliteEngine implements Engine {
     }
   }
 
-  inputView(index: number): TensorData {
-    return this.calls.view(this.inputViews, index, 'input');
-  }
-
-  outputView(index: number): TensorData {
-    return this.calls.view(this.outputViews, index, 'output');
-  }
-
-  outputFloat(index: number): Float32Array {
-    return dequantize(this.outputView(index), this.outputs[index]!.quantization);
-  }
-
-  setInput(index: number, data: ArrayBufferView): void {
-    writeInput(this.inputView(index), this.inputs[index]!, data);
-  }
-
-  /** Runs on a koffi worker thread; calls are queued so one interpreter never runs twice at once. */
-  invoke(): Promise<void> {
-    return this.calls.run(() => this.invokeNow());
-  }
-
-  private invokeNow(): Promise<void> {
+  /** Runs on a koffi worker thread. */
+  protected invokeNow(): Promise<void> {
     this.native.errors.length = 0;
     return new Promise<void>((resolve, reject) => {
       this.api.invokeAsync(this.native.interpreter, (err, status) => {
@@ -187,10 +167,6 @@ export class TfliteEngine implements Engine {
     });
   }
 
-  /** Frees interpreter, delegate, options, model and model bytes, in that order, after queued invokes finish. */
-  dispose(): void {
-    this.calls.dispose();
-  }
 
 }
 

@@ -6,10 +6,10 @@
  * Tensor types, shapes and quantization come from the model file (the runtime's JavaScript API gives no quantization).
  */
 import { InferenceError, LibraryLoadError, ModelLoadError, errorMessage } from '../errors.js';
-import { dequantize, type Engine, type TensorData, type TensorInfo } from './engine.js';
+import { type Engine, type TensorData, type TensorInfo } from './engine.js';
 import { EngineWorkerClient, WorkerGoneError } from './engine-worker-client.js';
-import { InvokeQueue } from './invoke-queue.js';
-import { SUPPORTED_DTYPES, elementBytes, typedView, writeInput } from './tensor-bytes.js';
+import { QueuedEngine } from './queued-engine.js';
+import { SUPPORTED_DTYPES, elementBytes, typedView } from './tensor-bytes.js';
 import { EDGETPU_CUSTOM_OP, readModelFile, type ModelTensorInfo } from './tflite-model-file.js';
 import type { FromWasmWorker, ToWasmWorker, WasmTensorMetadata } from './tflite-wasm-protocol.js';
 import { compiledWasmRuntime, locateWasmRuntime, type WasmRuntimeFiles } from './tflite-wasm-runtime.js';
@@ -21,16 +21,16 @@ export interface WasmOpenOptions {
   source?: string;
 }
 
-export class TfliteWasmEngine implements Engine {
+/** Dispose frees the runner and the model, and ends the worker thread, after queued invokes finish. */
+export class TfliteWasmEngine extends QueuedEngine implements Engine {
   readonly kind = 'cpu' as const;
   readonly variant = 'wasm' as const;
   readonly threads = 1;
   /** Resolves when the worker thread has exited (after dispose, or when it died). */
   readonly closed: Promise<void>;
-  private readonly inputViews: TensorData[];
-  private readonly outputViews: TensorData[];
+  protected readonly inputViews: TensorData[];
+  protected readonly outputViews: TensorData[];
   private runs = 0;
-  private readonly calls = new InvokeQueue(() => this.client.close());
 
   private constructor(
     private readonly client: WasmWorkerClient,
@@ -41,6 +41,7 @@ export class TfliteWasmEngine implements Engine {
     readonly outputs: TensorInfo[],
     shared: { inputs: SharedArrayBuffer[]; outputs: SharedArrayBuffer[] },
   ) {
+    super(() => client.close());
     this.closed = client.exited;
     this.inputViews = inputs.map((t, i) => typedView(t.dtype, shared.inputs[i]!));
     this.outputViews = outputs.map((t, i) => typedView(t.dtype, shared.outputs[i]!));
@@ -83,28 +84,8 @@ export class TfliteWasmEngine implements Engine {
     }
   }
 
-  inputView(index: number): TensorData {
-    return this.calls.view(this.inputViews, index, 'input');
-  }
-
-  outputView(index: number): TensorData {
-    return this.calls.view(this.outputViews, index, 'output');
-  }
-
-  outputFloat(index: number): Float32Array {
-    return dequantize(this.outputView(index), this.outputs[index]!.quantization);
-  }
-
-  setInput(index: number, data: ArrayBufferView): void {
-    writeInput(this.inputView(index), this.inputs[index]!, data);
-  }
-
-  /** Runs in the worker thread; calls are queued so one runner never runs twice at once. */
-  invoke(): Promise<void> {
-    return this.calls.run(() => this.invokeNow());
-  }
-
-  private async invokeNow(): Promise<void> {
+  /** Runs in the worker thread. */
+  protected async invokeNow(): Promise<void> {
     let reply: FromWasmWorker;
     try {
       reply = await this.client.request({ type: 'run', id: ++this.runs });
@@ -115,10 +96,6 @@ export class TfliteWasmEngine implements Engine {
     if (reply.type !== 'ran') throw unexpected(reply, 'ran');
   }
 
-  /** Frees the runner and the model, and ends the worker thread, after queued invokes finish. */
-  dispose(): void {
-    this.calls.dispose();
-  }
 }
 
 /**
