@@ -4,21 +4,8 @@ import { bitLength, bitLength32 } from './fixed-point.js';
 /** sqrt of a uint32, rounded to nearest and capped at 0xFFFF. */
 export function sqrt32(num: number): number {
   if (num === 0) return 0;
-  let res = 0;
   const top = (32 - bitLength32(num)) | 1;
-  let bit = 2 ** (31 - top);
-  let iterations = ((31 - top) >> 1) + 1;
-  while (iterations--) {
-    if (num >= res + bit) {
-      num -= res + bit;
-      res = Math.floor(res / 2) + bit;
-    } else {
-      res = Math.floor(res / 2);
-    }
-    bit = Math.floor(bit / 4);
-  }
-  if (num > res && res !== 0xffff) res++;
-  return res;
+  return bitwiseSqrt(num, 31 - top, 0xffff);
 }
 
 /**
@@ -27,10 +14,15 @@ export function sqrt32(num: number): number {
  */
 export function sqrt64(num: number): number {
   if (num < 0x1_0000_0000) return sqrt32(num);
-  let res = 0;
   const top = (64 - bitLength(num)) | 1;
-  let bit = 2 ** (63 - top);
-  let iterations = Math.trunc((63 - top) / 2) + 1;
+  return bitwiseSqrt(num, 63 - top, 0xffffffff);
+}
+
+/** The digit-by-digit loop both share, from bit 2^`topBit` down; rounds up unless the result is at `cap`. */
+function bitwiseSqrt(num: number, topBit: number, cap: number): number {
+  let res = 0;
+  let bit = 2 ** topBit;
+  let iterations = Math.trunc(topBit / 2) + 1;
   while (iterations--) {
     if (num >= res + bit) {
       num -= res + bit;
@@ -40,6 +32,6 @@ export function sqrt64(num: number): number {
     }
     bit = Math.floor(bit / 4);
   }
-  if (num > res && res !== 0xffffffff) res++;
+  if (num > res && res !== cap) res++;
   return res;
 }

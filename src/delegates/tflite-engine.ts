@@ -4,6 +4,7 @@ import koffi from 'koffi';
 import { InferenceError, ModelLoadError, errorMessage } from '../errors.js';
 import type { DType, Engine, EngineKind, TensorData, TensorInfo } from './engine.js';
 import { QueuedEngine } from './queued-engine.js';
+import { typedView } from './tensor-bytes.js';
 import { loadTflite, type NativePointer, type TfliteApi } from './tflite-library.js';
 import { checkModelBytes } from './tflite-model-file.js';
 import { XNNPACK_FLAG_SETS, createXnnpackDelegate, describeXnnpackFlags } from './xnnpack-delegate.js';
@@ -279,23 +280,5 @@ function tensorInfo(api: TfliteApi, tensor: NativePointer, index: number): Tenso
 function tensorView(api: TfliteApi, tensor: NativePointer, info: TensorInfo): TensorData {
   const data = api.tensorData(tensor);
   if (!data || info.byteSize === 0) return new Uint8Array(0);
-  const buf = koffi.view(data, info.byteSize);
-  switch (info.dtype) {
-    case 'float32':
-      return new Float32Array(buf);
-    case 'float64':
-      return new Float64Array(buf);
-    case 'int8':
-      return new Int8Array(buf);
-    case 'int16':
-      return new Int16Array(buf);
-    case 'int32':
-      return new Int32Array(buf);
-    case 'int64':
-      return new BigInt64Array(buf);
-    case 'float16':
-      return new Uint16Array(buf);
-    default:
-      return new Uint8Array(buf);
-  }
+  return typedView(info.dtype, koffi.view(data, info.byteSize));
 }

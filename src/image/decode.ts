@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Sharp } from 'sharp';
 import sharp from './sharp-instance.js';
 import { EdgerunError, ImageDecodeError, errorMessage } from '../errors.js';
 import { decodeBmp } from './bmp.js';
@@ -36,13 +37,7 @@ export async function decodeImage(input: Buffer, source: string): Promise<RawIma
   const format = requireImageFormat(input, source);
   if (format === 'bmp') return decodeBmp(input, source);
   try {
-    const { data, info } = await sharp(input, SHARP_INPUT_OPTIONS)
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
-    return { data, width: info.width, height: info.height, channels: 3 };
+    return await sharpRgb(sharp(input, SHARP_INPUT_OPTIONS));
   } catch (err) {
     throw sharpDecodeError(err, format, source);
   }
@@ -64,4 +59,15 @@ export async function readImageFile(path: string): Promise<Buffer> {
 
 export async function decodeImageFile(path: string): Promise<RawImage> {
   return decodeImage(await readImageFile(path), path);
+}
+
+/** Runs a sharp pipeline to 8-bit sRGB pixels without alpha. */
+export async function sharpRgb(pipeline: Sharp): Promise<RawImage> {
+  const { data, info } = await pipeline
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
+  return { data, width: info.width, height: info.height, channels: 3 };
 }

@@ -1,10 +1,9 @@
-import type { Sharp } from 'sharp';
 import sharp from './sharp-instance.js';
 import { decodeBmp } from './bmp.js';
-import { decodeImage, requireImageFormat, SHARP_INPUT_OPTIONS, sharpDecodeError } from './decode.js';
+import { decodeImage, requireImageFormat, SHARP_INPUT_OPTIONS, sharpDecodeError, sharpRgb } from './decode.js';
 import { pixelsToInput, preprocessImage, preprocessSetup, type PreprocessSetup } from './preprocess.js';
 import { planResize, SHARP_KERNEL } from './resize.js';
-import type { InputSpec, PreprocessedImage, PreprocessOptions, RawImage } from './types.js';
+import type { InputSpec, PreprocessedImage, PreprocessOptions } from './types.js';
 
 /**
  * The largest JPEG shrink-on-load factor (8 or 4) that divides the image exactly and leaves at least twice the
@@ -20,16 +19,6 @@ export function jpegShrinkFactor(width: number, height: number, targetWidth: num
     if (width % f === 0 && height % f === 0 && width / f >= 2 * targetWidth && height / f >= 2 * targetHeight) return f;
   }
   return 1;
-}
-
-async function sharpRgb(pipeline: Sharp): Promise<RawImage> {
-  const { data, info } = await pipeline
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
-  return { data, width: info.width, height: info.height, channels: 3 };
 }
 
 /** Nearest and area: sharp decodes and resizes in one pipeline (with shrink-on-load for JPEG). */

@@ -1,6 +1,12 @@
-import type { BufferCounters } from './latest-frame-buffer.js';
 import { BufferClosedError } from './source-error.js';
 import { untilClosed } from './until-closed.js';
+
+export interface BufferCounters {
+  put: number;
+  taken: number;
+  /** Items pushed out by newer ones before anybody took them (or discarded by close). */
+  dropped: number;
+}
 
 /**
  * A first-in-first-out buffer between capture and inference for streams that must not lose items while the
@@ -56,6 +62,10 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
 
   get pending(): number {
     return this.items.length;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
   }
 
   counters(): BufferCounters {
