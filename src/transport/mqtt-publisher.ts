@@ -275,7 +275,9 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Publ
     }
     try {
       const { durable } = this.outbox.enqueue({ topic, payload: body, qos, retain: false });
-      // The drain loop sends only durable records (see Outbox.peek), so this is what wakes it for new ones.
+      // Outbox.peek hands out a new record at once when its id is covered by the id reservation, else once it is
+      // synced: pump now, and again when the sync is done.
+      this.pump();
       durable.then(
         () => this.pump(),
         (err: unknown) => this.noteError('outbox fsync failed', err),

@@ -4,7 +4,9 @@
  * Records are appended to segment files (`<first id>.seg`) in a directory; each record is length-prefixed and CRC'd
  * (see outbox-record.ts), so a write torn by a crash is detected and skipped on reopen. append() writes the record to
  * the file before it returns (so it survives a process kill) and its promise resolves once an fdatasync covering it
- * has finished (so it survives power loss); fsyncs of appends made within one tick are batched.
+ * has finished (so it survives power loss); fsyncs of appends made within one tick are batched. A record may be
+ * handed out before its fdatasync has finished: its id is covered by a durable reservation (outbox-id-reservation.ts),
+ * so the id is never given to another message, even after a power cut.
  *
  * Consumption is FIFO: peek() reads records from the head, ack(id) removes every record up to id. What has been
  * consumed is remembered in a small state file, so a reopened outbox continues where the last one stopped, and ids
@@ -17,6 +19,7 @@ import { promisify } from 'node:util';
 import { InvalidTopicError, OutboxClosedError, OutboxRecordTooLargeError } from './transport-errors.js';
 import { OutboxLock } from './outbox-lock.js';
 import { OutboxStateFile, type OutboxState } from './outbox-state.js';
+import { OutboxIdReservation } from './outbox-id-reservation.js';
 import {
   decodeRecord,
   encodeRecord,
@@ -53,6 +56,8 @@ export interface OutboxStats {
   diskBytes: number;
   /** Damaged bytes (torn tails, corruption) skipped when the outbox was opened. */
   skippedBytes: number;
+  /** Ids up to this one may be handed out before their records are synced (the durable id reservation). */
+  reservedId: number;
 }
 
 interface Segment {
@@ -78,6 +83,7 @@ interface SyncWaiter {
 
 const SEGMENT_SUFFIX = '.seg';
 const STATE_FILE = 'state';
+const IDS_FILE = 'ids';
 const LOCK_FILE = 'lock';
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const fdatasync = promisify(fs.fdatasync);
@@ -122,11 +128,14 @@ export class Outbox {
     private readonly state: OutboxState,
     private readonly segments: Segment[],
     private readonly skippedBytes: number,
+    private readonly reservation: OutboxIdReservation,
   ) {
-    // Segment names carry a floor too: a segment is named after the id its first record would get.
-    const highest = segments.reduce((max, s) => Math.max(max, s.lastId, s.firstId - 1), state.consumedId);
+    // Segment names carry a floor too: a segment is named after the id its first record would get. The reservation
+    // covers ids that may have gone out before a crash lost their records.
+    const highest = segments.reduce((max, s) => Math.max(max, s.lastId, s.firstId - 1), Math.max(state.consumedId, reservation.bound));
     this.nextId = highest + 1;
     this.durableId = highest;
+    if (options.fsync) reservation.cover(this.nextId);
   }
 
   static async open(dir: string, options: OutboxOptions = {}): Promise<Outbox> {
@@ -137,10 +146,13 @@ export class Outbox {
     fs.mkdirSync(resolved, { recursive: true });
     const lock = OutboxLock.acquire(resolved, path.join(resolved, LOCK_FILE));
     let stateFile: OutboxStateFile | undefined;
+    let reservation: OutboxIdReservation | undefined;
     const segments: Segment[] = [];
     try {
       const { file, state } = OutboxStateFile.open(path.join(resolved, STATE_FILE));
       stateFile = file;
+      reservation = OutboxIdReservation.open(path.join(resolved, IDS_FILE)).reservation;
+      if (options.fsync ?? true) syncDir(resolved);
       let skippedBytes = 0;
       const names = fs
         .readdirSync(resolved)
@@ -179,6 +191,7 @@ export class Outbox {
         state,
         segments,
         skippedBytes,
+        reservation,
       );
       for (const { segment, records } of loaded) {
         for (const r of records) {
@@ -193,6 +206,7 @@ export class Outbox {
     } catch (err) {
       for (const segment of segments) fs.closeSync(segment.fd);
       stateFile?.close();
+      reservation?.abandon();
       lock.release();
       throw err;
     }
@@ -222,16 +236,17 @@ export class Outbox {
   }
 
   /**
-   * Up to `limit` queued records with an id above `afterId`, oldest first. Only records already fdatasync'd are
-   * returned: a record sent before it is durable could be lost in a power cut after the broker saw it, and its id
-   * then handed to a different message, which subscribers would discard as a duplicate.
+   * Up to `limit` queued records with an id above `afterId`, oldest first. Only records already fdatasync'd or
+   * covered by the durable id reservation are returned: a record sent before either could be lost in a power cut
+   * after the broker saw it, and its id then handed to a different message, which subscribers would discard as a
+   * duplicate.
    */
   peek(limit = 1, afterId = 0): OutboxRecord[] {
     this.assertOpen();
     const out: OutboxRecord[] = [];
     for (let i = this.firstIndexAfter(afterId); i < this.entries.length && out.length < limit; i++) {
       const entry = this.entries[i]!;
-      if (entry.id > this.durableId) break;
+      if (entry.id > this.durableId && entry.id > this.reservation.bound) break;
       const buf = Buffer.allocUnsafe(entry.size);
       const read = fs.readSync(entry.segment.fd, buf, 0, entry.size, entry.offset);
       if (read !== entry.size) throw new Error(`outbox segment ${entry.segment.path} is shorter than its index`);
@@ -267,6 +282,7 @@ export class Outbox {
       segments: this.segments.length,
       diskBytes: this.segments.reduce((sum, s) => sum + s.size, 0),
       skippedBytes: this.skippedBytes,
+      reservedId: this.reservation.bound,
     };
   }
 
@@ -291,8 +307,11 @@ export class Outbox {
       this.durableId = this.nextId - 1;
       this.stateFile.write(this.state);
       if (this.options.fsync) this.stateFile.sync();
+      // Everything is synced: the next open may continue right after the highest id instead of a reserved block.
+      await this.reservation.close(this.nextId - 1);
       for (const w of waiters) w.resolve();
     } catch (err) {
+      this.reservation.abandon();
       for (const w of waiters) w.reject(err);
       throw err;
     } finally {
@@ -334,6 +353,7 @@ export class Outbox {
     }
     this.nextId++;
     if (!this.options.fsync) this.durableId = record.id;
+    else this.reservation.cover(record.id);
     active.size += buf.length;
     active.lastId = record.id;
     this.entries.push({ id: record.id, segment: active, offset: active.size - buf.length, size: buf.length });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Outbox, type OutboxMessage } from '../../src/transport/outbox.js';
 import { OutboxLockedError, OutboxRecordTooLargeError } from '../../src/transport/transport-errors.js';
 
@@ -124,11 +124,12 @@ describe('Outbox', () => {
     expect(records.map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(records[8]!.payload.subarray(0, 6).toString()).toBe('000009');
     expect(reopened.stats().skippedBytes).toBeGreaterThan(0);
-    // The torn bytes were cut, so new appends land on a clean boundary and survive the next reopen.
-    expect((await reopened.append(message(11, 50))).id).toBe(10);
+    // The torn bytes were cut, so new appends land on a clean boundary and survive the next reopen. The torn record's
+    // id is not given out again: it may have been sent before the crash.
+    expect((await reopened.append(message(11, 50))).id).toBe(11);
     await closeOutbox(reopened);
     const third = await openOutbox(dir);
-    expect(third.peek(100).map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(third.peek(100).map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 11]);
     expect(third.stats().skippedBytes).toBe(0);
   });
 
@@ -196,12 +197,54 @@ describe('Outbox', () => {
     });
     expect(await exited).toBe('SIGKILL');
 
-    // The dead writer's lock is taken over; every id it reported is there, in order, and ids continue after them.
+    // The dead writer's lock is taken over; every id it reported is there, in order, and ids continue above every id
+    // it could have handed out (its reservation, not only its last record: the process died without a clean close).
     const outbox = await openOutbox(dir);
     const ids = outbox.peek(1_000_000).map((r) => r.id);
     expect(ids.slice(0, acked.length)).toEqual(acked);
     expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
     const next = await outbox.append(message(0));
-    expect(next.id).toBe(ids.length + 1);
+    expect(next.id).toBeGreaterThan(ids.length + 1);
+    expect(next.id).toBeLessThanOrEqual(ids.length + 1 + 1024);
+  });
+
+  it('hands a new record out before its fdatasync has finished once its id is reserved on disk', async () => {
+    const outbox = await openOutbox(tmpDir());
+    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(1));
+    let synced = false;
+    const { record, durable } = outbox.enqueue(message(1));
+    void durable.then(() => (synced = true));
+    // Same tick: the batched fdatasync has not even started.
+    expect(outbox.peek(1).map((r) => r.id)).toEqual([record.id]);
+    expect(synced).toBe(false);
+    await durable;
+  });
+
+  it('a record past the reserved ids waits for its own fdatasync', async () => {
+    const outbox = await openOutbox(tmpDir());
+    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(1));
+    const reserved = outbox.stats().reservedId;
+    // One tick: the write raising the bound is issued, but its fdatasync cannot have finished.
+    const appended = Array.from({ length: reserved + 10 }, (_, i) => outbox.enqueue(message(i)));
+    expect(outbox.peek(1, reserved - 1).map((r) => r.id)).toEqual([reserved]);
+    expect(outbox.peek(1, reserved)).toEqual([]);
+    await appended.at(-1)!.durable;
+    expect(outbox.peek(1, reserved).map((r) => r.id)).toEqual([reserved + 1]);
+  });
+
+  it('never gives the id of a record lost in a power cut to another message', async () => {
+    const dir = tmpDir();
+    const outbox = await openOutbox(dir);
+    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(10));
+    // What the disk holds at the power cut: the files as they were before the five appends below were synced.
+    const onDisk = tmpDir();
+    for (const name of fs.readdirSync(dir).filter((f) => f !== 'lock')) fs.copyFileSync(path.join(dir, name), path.join(onDisk, name));
+    const sent = [1, 2, 3, 4, 5].map((n) => outbox.enqueue(message(n)).record.id);
+    expect(outbox.peek(10).map((r) => r.id)).toEqual(sent); // handed to the broker before their fdatasync
+
+    const afterCut = await openOutbox(onDisk);
+    expect(afterCut.peek(10)).toEqual([]);
+    const next = await afterCut.append(message(6));
+    expect(next.id).toBeGreaterThan(Math.max(...sent));
   });
 });
