@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,audio,onnx,choice]`: figures and ratios measured side by
- * side in one run. `--long` runs the daemon RSS check for 10 minutes.
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice]`: figures and ratios measured side by
+ * side in one run. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
+ * it) is the daemon's throughput and latency alone.
  */
 import os from 'node:os';
 import { benchAudio } from './audio.js';
 import { benchChoice } from './choice.js';
-import { benchDaemon } from './daemon.js';
+import { benchDaemon, benchDaemonLatency } from './daemon.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { benchOnnx } from './onnx.js';
 import { rssMb } from './stats.js';
@@ -21,6 +22,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   e2e: benchEndToEnd,
   lifecycle: benchCreateDispose,
   daemon: (q) => benchDaemon(q, long),
+  latency: benchDaemonLatency,
   audio: benchAudio,
   onnx: benchOnnx,
   choice: benchChoice,
@@ -28,7 +30,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);
 for (const [name, run] of Object.entries(suites)) {
-  if (only && !only.has(name)) continue;
+  if (only ? !only.has(name) : name === 'latency') continue;
   await run(quick);
 }
 console.log(`\nRSS at end: ${rssMb().toFixed(1)} MB`);
