@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import koffi from 'koffi';
 import { InferenceError, ModelLoadError, errorMessage } from '../errors.js';
 import type { DType, Engine, EngineKind, TensorData, TensorInfo } from './engine.js';
+import { InvokeMode } from './invoke-mode.js';
 import { QueuedEngine } from './queued-engine.js';
 import { typedView } from './tensor-bytes.js';
 import { loadTflite, type NativePointer, type TfliteApi } from './tflite-library.js';
@@ -64,6 +65,7 @@ export class TfliteEngine extends QueuedEngine implements Engine {
   private readonly outputTensors: NativePointer[];
   protected readonly inputViews: TensorData[];
   protected readonly outputViews: TensorData[];
+  private readonly mode: InvokeMode;
 
   private constructor(
     private readonly api: TfliteApi,
@@ -76,6 +78,7 @@ export class TfliteEngine extends QueuedEngine implements Engine {
     this.variant = setup.variant;
     this.variantNote = setup.note;
     this.threads = setup.threads;
+    this.mode = new InvokeMode(kind === 'cpu');
     const { interpreter } = native;
     this.inputTensors = range(api.inputCount(interpreter)).map((i) => api.inputTensor(interpreter, i));
     this.outputTensors = range(api.outputCount(interpreter)).map((i) => api.outputTensor(interpreter, i));
@@ -155,20 +158,36 @@ export class TfliteEngine extends QueuedEngine implements Engine {
     }
   }
 
-  /** Runs on a koffi worker thread. */
+  /** 'worker': invokes run on a koffi worker thread; 'caller': on the calling thread (sub-millisecond models, see InvokeMode). */
+  get invokeThread(): 'worker' | 'caller' {
+    return this.mode.sync ? 'caller' : 'worker';
+  }
+
   protected invokeNow(): Promise<void> {
     this.native.errors.length = 0;
+    if (this.mode.sync) {
+      const status = this.api.invoke(this.native.interpreter);
+      const reasons = this.native.errors.splice(0);
+      if (status !== 0) return Promise.reject(invokeFailed(status, reasons));
+      return Promise.resolve();
+    }
+    const t0 = performance.now();
     return new Promise<void>((resolve, reject) => {
       this.api.invokeAsync(this.native.interpreter, (err, status) => {
         const reasons = this.native.errors.splice(0);
         if (err) reject(new InferenceError(`invoke failed: ${errorMessage(err)}`, reasons));
-        else if (status !== 0) reject(new InferenceError(`invoke failed: ${reasons.join('; ') || `status ${status}`}`, reasons));
-        else resolve();
+        else if (status !== 0) reject(invokeFailed(status, reasons));
+        else {
+          this.mode.record(performance.now() - t0);
+          resolve();
+        }
       });
     });
   }
+}
 
-
+function invokeFailed(status: number, reasons: string[]): InferenceError {
+  return new InferenceError(`invoke failed: ${reasons.join('; ') || `status ${status}`}`, reasons);
 }
 
 /** Owns every native allocation of one engine, so a half-built engine frees exactly what it made. */

@@ -337,6 +337,10 @@ describe('TFLite interpreter with the test-double delegate', () => {
       expect(out.length).toBe(1001);
       const expected = Uint8Array.from({ length: out.length }, (_, i) => fakeEdgeTpuPattern(i));
       expect(out).toEqual(expected);
+      // The double answers in microseconds, but a TPU invoke waits on a device that can stall: it never moves to the
+      // calling thread the way a sub-millisecond CPU model does.
+      for (let i = 0; i < 12; i++) await engine.invoke();
+      expect(engine.invokeThread).toBe('worker');
     } finally {
       engine.dispose();
     }
