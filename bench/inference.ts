@@ -82,7 +82,7 @@ export async function benchInvoke(quick: boolean): Promise<void> {
     worst = Math.max(worst, ratio);
     rows.push([name, String(c.length), fmt(percentile(c, 50)), fmt(percentile(c, 99)), fmt(percentile(js, 50)), fmt(percentile(js, 99)), ratio.toFixed(3)]);
   }
-  console.log('\n## Invoke latency: C program vs edgerun (koffi, async invoke), same library, interleaved rounds, 1 thread');
+  console.log('\n## Invoke latency: C program vs edgerun (koffi: invoke on its worker thread, or on the calling thread for models under 1 ms), same library, interleaved rounds, 1 thread');
   console.log(table(['model', 'runs', 'C p50 ms', 'C p99 ms', 'edgerun p50 ms', 'edgerun p99 ms', 'ratio p50'], rows));
   console.log(`worst p50 ratio: ${worst.toFixed(3)} (target ≤ 1.03)`);
 }
