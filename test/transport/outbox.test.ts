@@ -210,7 +210,7 @@ describe('Outbox', () => {
 
   it('hands a new record out before its fdatasync has finished once its id is reserved on disk', async () => {
     const outbox = await openOutbox(tmpDir());
-    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(1));
+    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(1), { timeout: 10_000 });
     let synced = false;
     const { record, durable } = outbox.enqueue(message(1));
     void durable.then(() => (synced = true));
@@ -222,7 +222,7 @@ describe('Outbox', () => {
 
   it('a record past the reserved ids waits for its own fdatasync', async () => {
     const outbox = await openOutbox(tmpDir());
-    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(1));
+    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(1), { timeout: 10_000 });
     const reserved = outbox.stats().reservedId;
     // One tick: the write raising the bound is issued, but its fdatasync cannot have finished.
     const appended = Array.from({ length: reserved + 10 }, (_, i) => outbox.enqueue(message(i)));
@@ -235,7 +235,7 @@ describe('Outbox', () => {
   it('never gives the id of a record lost in a power cut to another message', async () => {
     const dir = tmpDir();
     const outbox = await openOutbox(dir);
-    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(10));
+    await vi.waitFor(() => expect(outbox.stats().reservedId).toBeGreaterThanOrEqual(10), { timeout: 10_000 });
     // What the disk holds at the power cut: the files as they were before the five appends below were synced.
     const onDisk = tmpDir();
     for (const name of fs.readdirSync(dir).filter((f) => f !== 'lock')) fs.copyFileSync(path.join(dir, name), path.join(onDisk, name));
