@@ -232,6 +232,17 @@ describe('Outbox', () => {
     expect(outbox.peek(1, reserved).map((r) => r.id)).toEqual([reserved + 1]);
   });
 
+  it('falls back to the ids in the segments when the reservation file is damaged', async () => {
+    const dir = tmpDir();
+    const outbox = await openOutbox(dir);
+    for (let n = 1; n <= 5; n++) await outbox.append(message(n));
+    await closeOutbox(outbox);
+    fs.writeFileSync(path.join(dir, 'ids'), Buffer.alloc(48, 0x5a));
+    const reopened = await openOutbox(dir);
+    expect(reopened.peek(10).map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
+    expect((await reopened.append(message(6))).id).toBe(6);
+  });
+
   it('never gives the id of a record lost in a power cut to another message', async () => {
     const dir = tmpDir();
     const outbox = await openOutbox(dir);
