@@ -9,20 +9,16 @@
  * reserved in blocks: before a record goes out unsynced, a bound at or above its id is on disk, and a reopened
  * outbox starts above that bound.
  *
- * Two 24-byte slots (CRC, generation, bound) are written alternately; each write is fdatasync'd before the next is
- * issued, so a write torn by a crash leaves the previous bound, which covered everything handed out until then.
+ * The bound lives in a two-slot file (slot-file.ts); each write is fdatasync'd before the next is issued, so a write
+ * torn by a crash leaves the previous bound, which covered everything handed out until then.
  */
-import fs from 'node:fs';
-import { promisify } from 'node:util';
-import { crc32 } from './crc32.js';
+import { BODY_OFFSET, SlotFile } from './slot-file.js';
 
-const SLOT_BYTES = 24;
+const SLOT_BYTES = BODY_OFFSET + 8;
 /** Ids reserved per write: one fdatasync of this file per this many messages, and at most this gap after a crash. */
 const BLOCK = 1024;
-const fdatasync = promisify(fs.fdatasync);
 
 export class OutboxIdReservation {
-  private generation: number;
   /** The bound known to be on disk: ids up to it may be handed out before their records are synced. */
   private durable: number;
   /** The bound most recently asked for (durable once its write finishes). */
@@ -31,31 +27,17 @@ export class OutboxIdReservation {
   private closed = false;
 
   private constructor(
-    private readonly fd: number,
-    generation: number,
+    private readonly file: SlotFile,
     bound: number,
   ) {
-    this.generation = generation;
     this.durable = bound;
     this.requested = bound;
   }
 
-  /** Opens (or creates) the file and returns it with the bound it holds (0 when there is none). */
-  static open(path: string): { reservation: OutboxIdReservation; bound: number } {
-    const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-    const buf = Buffer.alloc(SLOT_BYTES * 2);
-    const read = fs.readSync(fd, buf, 0, buf.length, 0);
-    let best: { generation: number; bound: number } | undefined;
-    for (let slot = 0; slot < 2; slot++) {
-      const start = slot * SLOT_BYTES;
-      if (start + SLOT_BYTES > read) continue;
-      if (crc32(buf, start + 4, start + SLOT_BYTES) !== buf.readUInt32BE(start)) continue;
-      const generation = buf.readDoubleBE(start + 8);
-      if (best && best.generation >= generation) continue;
-      best = { generation, bound: buf.readDoubleBE(start + 16) };
-    }
-    const bound = best?.bound ?? 0;
-    return { reservation: new OutboxIdReservation(fd, best?.generation ?? 0, bound), bound };
+  /** Opens (or creates) the file; its bound is 0 when it holds none. */
+  static open(path: string): OutboxIdReservation {
+    const { file, body } = SlotFile.open(path, SLOT_BYTES);
+    return new OutboxIdReservation(file, body ? body.readDoubleBE(BODY_OFFSET) : 0);
   }
 
   /** The bound on disk. */
@@ -74,7 +56,7 @@ export class OutboxIdReservation {
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
-    fs.closeSync(this.fd);
+    this.file.close();
   }
 
   /**
@@ -86,10 +68,10 @@ export class OutboxIdReservation {
     this.closed = true;
     await this.writing;
     try {
-      this.writeSlot(bound);
-      fs.fdatasyncSync(this.fd);
+      this.write(bound);
+      this.file.sync();
     } finally {
-      fs.closeSync(this.fd);
+      this.file.close();
     }
   }
 
@@ -102,23 +84,18 @@ export class OutboxIdReservation {
       this.requested = this.durable;
     };
     try {
-      this.writeSlot(bound);
+      this.write(bound);
     } catch {
       return failed();
     }
-    this.writing = fdatasync(this.fd).then(() => {
+    this.writing = this.file.syncAsync().then(() => {
       this.writing = undefined;
       this.durable = Math.max(this.durable, bound);
       if (!this.closed && this.requested > bound) this.writeNext();
     }, failed);
   }
 
-  private writeSlot(bound: number): void {
-    this.generation += 1;
-    const buf = Buffer.alloc(SLOT_BYTES);
-    buf.writeDoubleBE(this.generation, 8);
-    buf.writeDoubleBE(bound, 16);
-    buf.writeUInt32BE(crc32(buf, 4, SLOT_BYTES), 0);
-    fs.writeSync(this.fd, buf, 0, SLOT_BYTES, (this.generation % 2) * SLOT_BYTES);
+  private write(bound: number): void {
+    this.file.write((slot) => slot.writeDoubleBE(bound, BODY_OFFSET));
   }
 }

@@ -151,7 +151,7 @@ export class Outbox {
     try {
       const { file, state } = OutboxStateFile.open(path.join(resolved, STATE_FILE));
       stateFile = file;
-      reservation = OutboxIdReservation.open(path.join(resolved, IDS_FILE)).reservation;
+      reservation = OutboxIdReservation.open(path.join(resolved, IDS_FILE));
       if (options.fsync ?? true) syncDir(resolved);
       let skippedBytes = 0;
       const names = fs
