@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=200
 /** The `edgerun` command: parses arguments, calls the runtime, maps errors to exit codes. Only place that exits. */
 import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { runBench } from './bench.js';

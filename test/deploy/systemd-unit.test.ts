@@ -71,7 +71,7 @@ describe('systemd/edgerun.service', () => {
     expect(service('NotifyAccess')).toBe('main');
     expect(service('Restart')).toBe('on-failure');
     expect(service('WatchdogSec')).toMatch(/^\d+s?$/);
-    expect(service('ExecStart')).toBe('/usr/bin/node --max-semi-space-size=2 /opt/edgerun/dist/cli/main.js serve --config /etc/edgerun/edgerun.yaml');
+    expect(service('ExecStart')).toBe('/usr/bin/node --max-semi-space-size=2 --heap-growing-percent=200 /opt/edgerun/dist/cli/main.js serve --config /etc/edgerun/edgerun.yaml');
     expect(service('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(service('User')).toBe('edgerun');
     expect(unitValues(unit, 'Service', 'SupplementaryGroups').sort()).toEqual(['apex', 'audio', 'plugdev', 'video']);
