@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FeatureStream } from '../src/audio/feature-stream.js';
 import { MicroFrontend } from '../src/audio/micro-frontend.js';
 import { openEngine } from '../src/delegates/open-engine.js';
-import { AudioModelRunner } from '../src/runtime/audio-model-runner.js';
+import { AudioModelRunner } from '../src/inference/audio-model-runner.js';
 import { parseWav } from '../src/sensors/wav.js';
 import { fmt, percentile, table } from './stats.js';
 

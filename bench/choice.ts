@@ -7,10 +7,10 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { calibrate } from '../src/delegates/cpu-calibration.js';
-import { referenceCandidate, tfliteCpuCandidates } from '../src/delegates/cpu-candidates.js';
-import type { Engine } from '../src/delegates/engine.js';
-import { fillCalibrationInput } from '../src/delegates/calibration-input.js';
+import { calibrate } from '../src/delegates/cpu-choice/cpu-calibration.js';
+import { referenceCandidate, tfliteCpuCandidates } from '../src/delegates/cpu-choice/cpu-candidates.js';
+import type { Engine } from '../src/delegates/core/engine.js';
+import { fillCalibrationInput } from '../src/delegates/cpu-choice/calibration-input.js';
 import { fmt, percentile, table } from './stats.js';
 
 const shared = path.resolve(import.meta.dirname, '../../shared/models');

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chooseCpuEngine } from '../src/delegates/choose-cpu-engine.js';
+import { chooseCpuEngine } from '../src/delegates/cpu-choice/choose-cpu-engine.js';
 import { startMosquitto, type Mosquitto } from '../test/transport/mosquitto.js';
 import { Collector } from '../test/transport/mqtt-collector.js';
 import { fmt, percentile, table } from './stats.js';

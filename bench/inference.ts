@@ -5,10 +5,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TfliteEngine } from '../src/delegates/tflite-engine.js';
-import { loadTflite } from '../src/delegates/tflite-library.js';
+import { TfliteEngine } from '../src/delegates/tflite/tflite-engine.js';
+import { loadTflite } from '../src/delegates/tflite/tflite-library.js';
 import { openEngine } from '../src/delegates/open-engine.js';
-import { ModelRunner } from '../src/runtime/model-runner.js';
+import { ModelRunner } from '../src/inference/model-runner.js';
 import { fmt, percentile, rssMb, table } from './stats.js';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -7,14 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-type OnnxModule = typeof import('../src/delegates/onnx-engine.js');
-type TfliteModule = typeof import('../src/delegates/tflite-engine.js');
+type OnnxModule = typeof import('../src/delegates/onnx/onnx-engine.js');
+type TfliteModule = typeof import('../src/delegates/tflite/tflite-engine.js');
 
 const [engineKind, threadsArg, modelPath, runsArg] = process.argv.slice(2);
 const threads = Number(threadsArg);
 const runs = Number(runsArg);
 const dist = path.resolve(import.meta.dirname, '../dist/delegates');
-if (!existsSync(path.join(dist, 'onnx-engine.js'))) throw new Error('bench/onnx-rss-child.ts needs the compiled engines: run `npm run build` first');
+if (!existsSync(path.join(dist, 'onnx/onnx-engine.js'))) throw new Error('bench/onnx-rss-child.ts needs the compiled engines: run `npm run build` first');
 
 function status(): { rssMb: number; peakMb: number } {
   const text = readFileSync('/proc/self/status', 'utf8');
@@ -23,8 +23,8 @@ function status(): { rssMb: number; peakMb: number } {
 }
 
 const load = async (file: string): Promise<unknown> => import(pathToFileURL(path.join(dist, file)).href);
-const onnxModule = (await load('onnx-engine.js')) as OnnxModule;
-const tfliteModule = (await load('tflite-engine.js')) as TfliteModule;
+const onnxModule = (await load('onnx/onnx-engine.js')) as OnnxModule;
+const tfliteModule = (await load('tflite/tflite-engine.js')) as TfliteModule;
 const before = status();
 const engine =
   engineKind === 'onnx'

@@ -5,9 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import type { Engine } from '../src/delegates/engine.js';
-import { OnnxEngine } from '../src/delegates/onnx-engine.js';
-import { TfliteEngine } from '../src/delegates/tflite-engine.js';
+import type { Engine } from '../src/delegates/core/engine.js';
+import { OnnxEngine } from '../src/delegates/onnx/onnx-engine.js';
+import { TfliteEngine } from '../src/delegates/tflite/tflite-engine.js';
 import { fmt, percentile, table } from './stats.js';
 
 const root = path.resolve(import.meta.dirname, '..');

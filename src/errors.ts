@@ -60,6 +60,16 @@ export class UsageError extends EdgerunError {
   }
 }
 
+/** A config file (daemon or models section) that cannot be used; `problems` holds one line per finding. */
+export class ConfigError extends EdgerunError {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super('CONFIG', `invalid config ${file}; refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ENGINE_CHOICES, openEngine, type EngineChoice } from '../delegates/open-engine.js';
-import { ONNX_GRAPH_OPTIMIZATIONS, type OnnxGraphOptimization } from '../delegates/onnx-engine.js';
+import { ONNX_GRAPH_OPTIMIZATIONS, type OnnxGraphOptimization } from '../delegates/onnx/onnx-engine.js';
 import { parseNormalize } from '../image/index.js';
 import { EdgerunError, ImageDecodeError, UsageError, errorMessage } from '../errors.js';
-import { ModelRunner, TASKS, type InferenceOutcome, type TaskOptions } from '../runtime/model-runner.js';
-import { inputQuantizerWarning } from '../runtime/input-conventions.js';
+import { ModelRunner, TASKS, type InferenceOutcome, type TaskOptions } from '../inference/model-runner.js';
+import { inputQuantizerWarning } from '../inference/input-conventions.js';
 import type { TaskKind } from '../tasks/auto.js';
 import { numberOption, parseCommandArgs } from './args.js';
 import { CPU_FLAGS, parseCpuFlags } from './cpu-flags.js';

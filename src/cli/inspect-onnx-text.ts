@@ -1,5 +1,5 @@
 /** The ONNX-only lines of `edgerun inspect`'s human output. */
-import type { OnnxModelReport } from '../runtime/inspect-model.js';
+import type { OnnxModelReport } from '../inference/inspect-model.js';
 
 function fmt(n: number): string {
   return Number(n.toPrecision(6)).toString();

@@ -1,5 +1,5 @@
 /** Which engine family a model file belongs to, from its first bytes (no parse). */
-import { looksLikeOnnx, TFLITE_FILE_IDENTIFIER } from './tflite-header-check.js';
+import { looksLikeOnnx, TFLITE_FILE_IDENTIFIER } from './tflite/tflite-header-check.js';
 
 export type ModelFormat = 'tflite' | 'onnx';
 

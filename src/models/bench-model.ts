@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
 import { openEngine, type OpenedEngine } from '../delegates/open-engine.js';
 import { errorMessage } from '../errors.js';
-import { ModelRunner } from '../runtime/model-runner.js';
+import { ModelRunner } from '../inference/model-runner.js';
 import type { TaskKind } from '../tasks/auto.js';
 import { installedModel } from './catalog-install.js';
 import type { CatalogModel } from './catalog.js';

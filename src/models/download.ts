@@ -7,7 +7,7 @@ import { createWriteStream, existsSync, rmSync, statSync, type WriteStream } fro
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { errorMessage } from '../errors.js';
-import { fsyncFile } from './atomic-file.js';
+import { fsyncFile } from '../util/atomic-file.js';
 import { DownloadError } from './model-errors.js';
 import { assertSha256, type BlobOrigin, type BlobRecord, type ModelStore } from './model-store.js';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import YAML from 'yaml';
 import { EdgerunError, errorMessage } from '../errors.js';
-import type { TaskResult } from '../runtime/model-runner.js';
+import type { TaskResult } from '../inference/model-runner.js';
 
 export const BUNDLED_EVAL_SET = fileURLToPath(new URL('../../models/eval/expected.yaml', import.meta.url));
 

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { filesOf, type CatalogModel, type FileRole } from './catalog.js';
 import type { Measurement } from './card-store.js';
 import type { ModelStore } from './model-store.js';
-import { inspectModelBytes, type ModelReport, type TensorReport } from '../runtime/inspect-model.js';
+import { inspectModelBytes, type ModelReport, type TensorReport } from '../inference/inspect-model.js';
 
 export interface CardTensor {
   name: string;

@@ -8,7 +8,7 @@ import { copyFile, chmod, rm } from 'node:fs/promises';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
-import { commitFile, fsyncFile, tempPathFor, writeFileAtomic } from './atomic-file.js';
+import { commitFile, fsyncFile, tempPathFor, writeFileAtomic } from '../util/atomic-file.js';
 import { SHA256_PATTERN } from './catalog-schema.js';
 import { sha256File } from './hash-file.js';
 import { ChecksumMismatchError, StoreError } from './model-errors.js';

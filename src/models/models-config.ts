@@ -1,5 +1,5 @@
 /**
- * The `models:` and `trust:` sections of the daemon config and `model: { catalog: ID }` pipeline references:
+ * The `models:` section of the daemon config and `model: { catalog: ID }` pipeline references:
  * their schemas (merged into config-schema.ts), their types, and the resolution of catalog references to files in
  * the store at config load (so `edgerun config check` says when a model still has to be pulled or imported).
  */
@@ -10,7 +10,6 @@ import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from './catalog.js';
 import { MODEL_ID_PATTERN } from './catalog-schema.js';
 import { ModelStore } from './model-store.js';
 import { viewFor } from './store-views.js';
-import { parsePublicKey } from '../trust/keys.js';
 
 export interface ModelsConfig {
   catalogDir: string;
@@ -18,17 +17,6 @@ export interface ModelsConfig {
   maxDownloadBytes: number;
   downloadTimeoutMs: number;
   mirror?: string;
-}
-
-export interface TrustedKey {
-  id: string;
-  publicKey: string;
-}
-
-export interface TrustConfig {
-  keys: TrustedKey[];
-  maxAgeS: number;
-  allowUnsignedLocal: boolean;
 }
 
 export const modelsConfigSchema = {
@@ -48,34 +36,6 @@ export const modelsConfigSchema = {
     maxDownloadBytes: { type: 'integer', minimum: 1024, default: 268435456, description: 'a download larger than this is refused' },
     downloadTimeoutMs: { type: 'integer', minimum: 1000, default: 60000, description: 'give up when a server sends nothing for this long' },
     mirror: { type: 'string', pattern: '^https?://', description: 'a base URL serving catalog files by name, used instead of their own URLs' },
-  },
-} as const;
-
-export const trustConfigSchema = {
-  type: 'object',
-  additionalProperties: false,
-  default: {},
-  description: 'who may swap models remotely (HTTP POST /api/pipelines/:id/model, MQTT <prefix>/<device>/cmd/model)',
-  properties: {
-    keys: {
-      type: 'array',
-      default: [],
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'publicKey'],
-        properties: {
-          id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'the keyId signed requests name' },
-          publicKey: { type: 'string', minLength: 40, description: 'Ed25519 public key: PEM, or base64 SPKI DER (`edgerun keys generate` prints it)' },
-        },
-      },
-    },
-    maxAgeS: { type: 'integer', minimum: 10, maximum: 86400, default: 300, description: 'signed requests older (or further in the future) than this are refused' },
-    allowUnsignedLocal: {
-      type: 'boolean',
-      default: false,
-      description: 'accept unsigned requests from a loopback HTTP client or through the embedded broker bound to loopback',
-    },
   },
 } as const;
 
@@ -125,20 +85,4 @@ export function resolveCatalogModels(pipelines: ResolvablePipeline[], models: Mo
 
 export function resolveCatalogDir(models: { catalogDir?: string }, base: string): string {
   return models.catalogDir ? path.resolve(base, models.catalogDir) : BUNDLED_CATALOG_DIR;
-}
-
-/** One line per trusted key that is not an Ed25519 public key, or whose id repeats. */
-export function trustProblems(trust: TrustConfig): string[] {
-  const problems: string[] = [];
-  const ids = new Set<string>();
-  trust.keys.forEach((k, i) => {
-    if (ids.has(k.id)) problems.push(`trust.keys[${i}].id: "${k.id}" is listed twice`);
-    ids.add(k.id);
-    try {
-      parsePublicKey(k.publicKey, `trust.keys[${i}].publicKey`);
-    } catch (err) {
-      problems.push(errorMessage(err));
-    }
-  });
-  return problems;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import YAML from 'yaml';
 import { errorMessage } from '../errors.js';
-import { ConfigError } from '../runtime/config.js';
+import { ConfigError } from '../errors.js';
 import { modelsConfigSchema, resolveCatalogDir, type ModelsConfig } from './models-config.js';
 
 export interface ModelsSettings {

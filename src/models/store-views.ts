@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { MODEL_ID_PATTERN } from './catalog-schema.js';
-import { fsyncDir } from './atomic-file.js';
+import { fsyncDir } from '../util/atomic-file.js';
 import { ModelNotInstalledError, StoreError } from './model-errors.js';
 import { assertSha256, type ModelStore } from './model-store.js';
 

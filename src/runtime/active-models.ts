@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EngineChoice } from '../delegates/open-engine.js';
-import { writeFileAtomic } from '../models/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { StoredModel } from '../models/store-views.js';
 import type { PipelineConfig } from './config.js';
 

@@ -3,7 +3,7 @@
  * delivers PCM), and the checks that keep audio sources and image tasks apart.
  */
 import type { MicrophoneConfig, SourceConfig, WavConfig } from '../sensors/source-config.js';
-import type { AudioTaskOptions } from './audio-model-runner.js';
+import type { AudioTaskOptions } from '../inference/audio-model-runner.js';
 import type { PipelineConfig } from './config.js';
 
 /** `task.*` keys only the keyword task reads (threshold and topK are shared with the image tasks). */

@@ -3,7 +3,8 @@
  * (`description` on each field). Fields marked `restart` need a daemon restart; everything under `pipelines`
  * is applied live on SIGHUP.
  */
-import { modelsConfigSchema, pipelineCatalogRefSchema, trustConfigSchema } from '../models/models-config.js';
+import { modelsConfigSchema, pipelineCatalogRefSchema } from '../models/models-config.js';
+import { trustConfigSchema } from '../trust/trust-config.js';
 
 const sourceSchemas = [
   {

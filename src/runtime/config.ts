@@ -1,18 +1,19 @@
 /** Loads, validates and resolves the daemon config (YAML). Every problem names its key path. */
-import type { CpuVariantSetting } from '../delegates/cpu-candidates.js';
+import type { CpuVariantSetting } from '../delegates/cpu-choice/cpu-candidates.js';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import YAML from 'yaml';
-import { EdgerunError, errorMessage } from '../errors.js';
+import { ConfigError, errorMessage } from '../errors.js';
 import { parseNormalize, type NormalizeSetting, type ResizeMode } from '../image/index.js';
-import type { OnnxGraphOptimization } from '../delegates/onnx-engine.js';
+import type { OnnxGraphOptimization } from '../delegates/onnx/onnx-engine.js';
 import type { SourceConfig } from '../sensors/source-config.js';
 import { configSchema } from './config-schema.js';
 import { audioTaskProblems, type KeywordTaskConfig } from './audio-task-config.js';
-import { resolveCatalogDir, resolveCatalogModels, trustProblems, type ModelsConfig, type TrustConfig } from '../models/models-config.js';
+import { resolveCatalogDir, resolveCatalogModels, type ModelsConfig } from '../models/models-config.js';
+import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
 
 export type EngineChoice = 'auto' | 'edgetpu' | 'cpu' | 'onnx';
 export type TaskName = 'auto' | 'classify' | 'detect' | 'segment' | 'pose' | 'face' | 'keyword';
@@ -65,15 +66,6 @@ export interface DaemonConfig {
   pipelines: PipelineConfig[];
   /** Where the file was read from (for messages). */
   source: string;
-}
-
-export class ConfigError extends EdgerunError {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super('CONFIG', `invalid config ${file}; refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });

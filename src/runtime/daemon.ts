@@ -5,19 +5,19 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
 import { errorMessage } from '../errors.js';
-import { EmbeddedBroker, type BrokerAddress } from '../transport/embedded-broker.js';
-import { discoveryMessages, homeAssistantStatusTopic, isHomeAssistantOnline } from '../transport/home-assistant.js';
-import { HttpServer } from '../transport/http-server.js';
-import { MqttPublisher } from '../transport/mqtt-publisher.js';
-import { SseHub } from '../transport/sse.js';
-import { SerialQueue } from './serial-queue.js';
+import { EmbeddedBroker, type BrokerAddress } from '../transport/mqtt/embedded-broker.js';
+import { discoveryMessages, homeAssistantStatusTopic, isHomeAssistantOnline } from '../transport/mqtt/home-assistant.js';
+import { HttpServer } from '../transport/http/http-server.js';
+import { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
+import { SseHub } from '../transport/http/sse.js';
+import { SerialQueue } from '../util/serial-queue.js';
 import { loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
 import { registerHttpApi } from './http-api.js';
 import { ModelLifecycle } from './model-lifecycle.js';
 import { Pipeline, type PipelineSink } from './pipeline.js';
-import type { ActiveModel } from './pipeline-model.js';
+import type { ActiveModel } from '../inference/active-model.js';
 
 export const VERSION = '0.1.0';
 

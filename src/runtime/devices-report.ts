@@ -1,9 +1,9 @@
 /** `edgerun devices`: which runtimes and accelerators this machine has. */
-import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
-import { EngineChoiceStore, defaultCliStateDir, machineFingerprint } from '../delegates/engine-choice-store.js';
-import { loadTflite } from '../delegates/tflite-library.js';
-import { onnxRuntimeStatus, type OnnxRuntimeStatus } from '../delegates/onnx-availability.js';
-import { wasmRuntimeVersion } from '../delegates/tflite-wasm-runtime.js';
+import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
+import { EngineChoiceStore, defaultCliStateDir, machineFingerprint } from '../delegates/cpu-choice/engine-choice-store.js';
+import { loadTflite } from '../delegates/tflite/tflite-library.js';
+import { onnxRuntimeStatus, type OnnxRuntimeStatus } from '../delegates/onnx/onnx-availability.js';
+import { wasmRuntimeVersion } from '../delegates/tflite-wasm/tflite-wasm-runtime.js';
 import { errorMessage } from '../errors.js';
 
 export interface DevicesReport {

@@ -1,6 +1,6 @@
 /** The local HTTP API's routes; the server itself is transport/http-server.ts. */
-import { HttpError, type HttpServer } from '../transport/http-server.js';
-import type { SseHub } from '../transport/sse.js';
+import { HttpError, type HttpServer } from '../transport/http/http-server.js';
+import type { SseHub } from '../transport/http/sse.js';
 import type { Daemon } from './daemon.js';
 import { renderMetrics } from './metrics.js';
 import { registerModelRoutes } from './model-routes.js';

@@ -3,8 +3,8 @@
  * `keyword`) and one event per detected keyword (schemas/keyword-event.v1.schema.json).
  */
 import type { AudioChunk } from '../sensors/frame.js';
-import type { AudioInferenceOutcome } from './audio-model-runner.js';
-import type { ActiveModel } from './pipeline-model.js';
+import type { AudioInferenceOutcome } from '../inference/audio-model-runner.js';
+import type { ActiveModel } from '../inference/active-model.js';
 
 export interface AudioMessageContext {
   device: string;

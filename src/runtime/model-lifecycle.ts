@@ -4,12 +4,12 @@
  * after the trust checks, and the card measurements of what it serves.
  */
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { CardStore } from '../models/card-store.js';
 import { loadCatalog, type Catalog } from '../models/catalog.js';
 import { ModelStore } from '../models/model-store.js';
-import type { MqttPublisher } from '../transport/mqtt-publisher.js';
+import type { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
 import { RequestVerifier, type Channel } from '../trust/request-verifier.js';
 import { ActiveModels, configuredKey, type ModelTarget } from './active-models.js';
 import { CardRecorder } from './card-recorder.js';
@@ -17,7 +17,7 @@ import type { DaemonConfig, PipelineConfig } from './config.js';
 import { BadCommandError, correlationIdOf, parseModelCommand, type ModelCommand } from './model-command.js';
 import { ModelSwapper } from './model-swapper.js';
 import type { Pipeline } from './pipeline.js';
-import type { ActiveModel } from './pipeline-model.js';
+import type { ActiveModel } from '../inference/active-model.js';
 
 export interface LifecycleHost {
   deviceId: string;

@@ -7,7 +7,7 @@
  *   GET  /api/models/:id/card               the model card (?format=md|html, JSON by default)
  */
 import type { IncomingMessage } from 'node:http';
-import { HttpError, sendJson, type HttpServer } from '../transport/http-server.js';
+import { HttpError, sendJson, type HttpServer } from '../transport/http/http-server.js';
 import { fileStates } from '../models/catalog-install.js';
 import { cardToHtml, cardToMarkdown } from '../models/card-render.js';
 import { buildModelCard } from '../models/model-card.js';

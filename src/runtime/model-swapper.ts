@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
 import type { EngineChoice } from '../delegates/open-engine.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { installedModel } from '../models/catalog-install.js';
@@ -20,13 +20,14 @@ import { pullModel } from '../models/pull.js';
 import { viewFor, type StoredModel } from '../models/store-views.js';
 import { ActiveModels, configuredKey, type ModelTarget } from './active-models.js';
 import type { PipelineConfig } from './config.js';
-import { inspectModelBytes } from './inspect-model.js';
+import { inspectModelBytes } from '../inference/inspect-model.js';
 import type { ModelRef } from './model-command.js';
-import { TaskMismatchError } from './model-runner.js';
+import { TaskMismatchError } from '../inference/model-runner.js';
 import type { Pipeline } from './pipeline.js';
-import type { ActiveModel, ModelSpec } from './pipeline-model.js';
-import { SerialQueue } from './serial-queue.js';
-import { checkTaskFit } from './task-fit.js';
+import type { ActiveModel } from '../inference/active-model.js';
+import type { ModelSpec } from './pipeline-model.js';
+import { SerialQueue } from '../util/serial-queue.js';
+import { checkTaskFit } from '../inference/task-fit.js';
 
 export interface SwapOutcome {
   pipeline: string;

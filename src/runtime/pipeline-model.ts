@@ -3,19 +3,20 @@
  * fails at run time, retries the TPU later, and swaps models between two frames (the old one is released only
  * after the switch).
  */
-import type { CpuChoice } from '../delegates/choose-cpu-engine.js';
-import type { CpuVariantSetting } from '../delegates/cpu-candidates.js';
+import type { CpuVariantSetting } from '../delegates/cpu-choice/cpu-candidates.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
 import { openEngine, type EngineChoice } from '../delegates/open-engine.js';
-import type { OnnxGraphOptimization } from '../delegates/onnx-engine.js';
+import type { OnnxGraphOptimization } from '../delegates/onnx/onnx-engine.js';
 import type { RawImage } from '../image/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
-import { SerialQueue } from './serial-queue.js';
-import { AudioModelRunner, type AudioInferenceOutcome, type AudioTaskOptions } from './audio-model-runner.js';
-import { ModelRunner, TaskMismatchError, type InferenceOutcome, type PreparedInput, type TaskOptions } from './model-runner.js';
+import { SerialQueue } from '../util/serial-queue.js';
+import { AudioModelRunner, type AudioInferenceOutcome, type AudioTaskOptions } from '../inference/audio-model-runner.js';
+import type { ActiveModel, ActiveModelChoice } from '../inference/active-model.js';
+import type { CpuChoice } from '../delegates/cpu-choice/choose-cpu-engine.js';
+import { ModelRunner, TaskMismatchError, type InferenceOutcome, type PreparedInput, type TaskOptions } from '../inference/model-runner.js';
 
 export interface ModelSpec {
   path: string;
@@ -34,26 +35,6 @@ export interface EngineSettings {
   edgetpuLibrary?: string;
   tpuRetryMs: number;
   onnxGraphOptimization?: OnnxGraphOptimization;
-}
-
-export interface ActiveModel {
-  id: string;
-  sha256: string;
-  path: string;
-  engine: 'cpu' | 'edgetpu' | 'onnx';
-  /** TFLite CPU: 'xnnpack' or 'builtin' (the kernels actually running it). */
-  engineVariant?: string;
-  /** TFLite CPU: the runtime chosen (e.g. xnnpack/1t), how, and the calibration figures behind it. */
-  choice?: ActiveModelChoice;
-  reason: string;
-  task: string;
-}
-
-export interface ActiveModelChoice {
-  chosen: string;
-  how: CpuChoice['how'];
-  threads: number;
-  candidates?: { id: string; p50Ms?: number; agrees: boolean; note?: string }[];
 }
 
 /** Vets a loaded, warmed-up model before a swap switches to it; throwing refuses the swap. */

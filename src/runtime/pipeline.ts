@@ -3,7 +3,7 @@
  * A slow model never builds a backlog: the newest frame wins and drops are counted.
  */
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu-probe.js';
+import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
 import { errorMessage } from '../errors.js';
 import { parseNormalize } from '../image/index.js';
 import { createSource } from '../sensors/create-source.js';
@@ -12,14 +12,15 @@ import { BoundedQueue } from '../sensors/bounded-queue.js';
 import type { AudioChunk, Frame, Source, SourceItem, SourceStatus } from '../sensors/frame.js';
 import { LatestFrameBuffer } from '../sensors/latest-frame-buffer.js';
 import { DEFAULT_HOP_MS } from '../sensors/source-config.js';
-import type { SerialQueue } from './serial-queue.js';
+import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
-import type { InferenceOutcome, PreparedInput } from './model-runner.js';
+import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
-import { PipelineModel, type ActiveModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
+import type { ActiveModel } from '../inference/active-model.js';
+import { PipelineModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
 
 export interface PipelineSink {
   result(pipeline: string, message: Record<string, unknown>): void;

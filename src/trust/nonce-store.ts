@@ -3,7 +3,7 @@
  * that a restart does not reopen the replay window.
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../models/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export class NonceStore {
   private readonly seen = new Map<string, number>();

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import type { TrustConfig } from '../models/models-config.js';
+import type { TrustConfig } from './trust-config.js';
 import { parsePublicKey } from './keys.js';
 import { NonceStore } from './nonce-store.js';
 import { verifySignature } from './signature.js';

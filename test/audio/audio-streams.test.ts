@@ -1,11 +1,11 @@
 // Windowing of audio streams into model inputs: feature frames (micro_speech) and raw waveforms (YAMNet-style).
 import { describe, expect, it } from 'vitest';
-import { AudioInputError, planAudioInput } from '../../src/audio/audio-input.js';
+import { AudioInputError, planAudioInput } from '../../src/inference/audio-input.js';
 import type { AudioWindow } from '../../src/audio/audio-stream.js';
 import { FeatureStream } from '../../src/audio/feature-stream.js';
 import { featuresToInt8, MicroFrontend } from '../../src/audio/micro-frontend.js';
 import { SampleStream } from '../../src/audio/sample-stream.js';
-import type { TensorInfo } from '../../src/delegates/engine.js';
+import type { TensorInfo } from '../../src/delegates/core/engine.js';
 import { loadClip, speechStream } from './speech.js';
 
 /** A ramp, so every window's content says where it was cut from. */

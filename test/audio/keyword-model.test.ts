@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knownModelLabels } from '../../src/audio/known-labels.js';
 import { openEngine } from '../../src/delegates/open-engine.js';
-import { AudioModelRunner, type AudioInferenceOutcome } from '../../src/runtime/audio-model-runner.js';
+import { AudioModelRunner, type AudioInferenceOutcome } from '../../src/inference/audio-model-runner.js';
 import type { KeywordEvent } from '../../src/tasks/keyword.js';
 import { edgerun, jsonLines } from '../helpers/cli.js';
 import { sharedModel } from '../helpers/paths.js';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { toObject } from 'flatbuffers/js/flexbuffers.js';
-import { FlatBuffer, type FlatTable } from '../../src/delegates/tflite-flatbuffer.js';
+import { FlatBuffer, type FlatTable } from '../../src/delegates/tflite/tflite-flatbuffer.js';
 import { sharedModel } from '../helpers/paths.js';
 
 export interface SignalOp {

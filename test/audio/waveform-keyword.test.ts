@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/delegates/open-engine.js';
-import { AudioModelRunner, type AudioInferenceOutcome } from '../../src/runtime/audio-model-runner.js';
+import { AudioModelRunner, type AudioInferenceOutcome } from '../../src/inference/audio-model-runner.js';
 import { tempDir } from './speech.js';
 import { buildWaveformModel } from './waveform-model.js';
 

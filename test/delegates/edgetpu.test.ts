@@ -11,15 +11,15 @@ import {
   parseDeviceSpec,
   resolveDevice,
   type EdgeTpuDevice,
-} from '../../src/delegates/edgetpu-device.js';
+} from '../../src/delegates/edgetpu/edgetpu-device.js';
 import {
   LIBEDGETPU_ENV,
   libEdgeTpuCandidates,
   loadEdgeTpu,
   type EdgeTpuLibrary,
-} from '../../src/delegates/edgetpu-library.js';
-import { probeEdgeTpu } from '../../src/delegates/edgetpu-probe.js';
-import { TfliteEngine } from '../../src/delegates/tflite-engine.js';
+} from '../../src/delegates/edgetpu/edgetpu-library.js';
+import { probeEdgeTpu } from '../../src/delegates/edgetpu/edgetpu-probe.js';
+import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
 import { EdgeTpuError, ModelLoadError, UsageError } from '../../src/errors.js';
 import {
   FAKE_PCI_PATH,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OnnxEngine } from '../../src/delegates/onnx-engine.js';
-import { ProtoBuffer } from '../../src/delegates/protobuf-reader.js';
+import { OnnxEngine } from '../../src/delegates/onnx/onnx-engine.js';
+import { ProtoBuffer } from '../../src/delegates/onnx/protobuf-reader.js';
 import { InferenceError, InputShapeError, ModelLoadError, UsageError } from '../../src/errors.js';
 import { prepareImage, toInputSpec } from '../../src/image/index.js';
 import { channelMeanModel, writeOnnxModel } from '../helpers/onnx-writer.js';

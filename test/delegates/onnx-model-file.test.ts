@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { detectModelFormat } from '../../src/delegates/model-format.js';
-import { readOnnxModel } from '../../src/delegates/onnx-model-file.js';
+import { readOnnxModel } from '../../src/delegates/onnx/onnx-model-file.js';
 import { ModelLoadError } from '../../src/errors.js';
 import { loadError } from '../helpers/model-load-error.js';
 import { changeRandomBytes, seededRandom } from '../helpers/mutate.js';

@@ -1,6 +1,6 @@
 /** The rules calibration uses to decide that a candidate runtime agrees with the reference. */
 import { describe, expect, it } from 'vitest';
-import { compareOutputs } from '../../src/delegates/output-agreement.js';
+import { compareOutputs } from '../../src/delegates/cpu-choice/output-agreement.js';
 
 /** TFLite_Detection_PostProcess outputs for detections given as [class, score, ymin, xmin, ymax, xmax]. */
 function detections(list: number[][], slots = 10): Float32Array[] {

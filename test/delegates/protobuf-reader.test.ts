@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProtoBuffer } from '../../src/delegates/protobuf-reader.js';
+import { ProtoBuffer } from '../../src/delegates/onnx/protobuf-reader.js';
 import { loadError } from '../helpers/model-load-error.js';
 
 const message = (bytes: number[]) => new ProtoBuffer(new Uint8Array(bytes), 'm.onnx', 'ONNX model').root('ModelProto');

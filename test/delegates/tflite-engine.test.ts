@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TensorData } from '../../src/delegates/engine.js';
-import { TfliteEngine } from '../../src/delegates/tflite-engine.js';
-import { loadTflite, tfliteLibraryCandidates } from '../../src/delegates/tflite-library.js';
+import type { TensorData } from '../../src/delegates/core/engine.js';
+import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
+import { loadTflite, tfliteLibraryCandidates } from '../../src/delegates/tflite/tflite-library.js';
 import { InputShapeError, LibraryLoadError, ModelLoadError } from '../../src/errors.js';
 import { sharedModel } from '../helpers/paths.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TfliteEngine } from '../../src/delegates/tflite-engine.js';
+import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
 import { sharedModel } from '../helpers/paths.js';
 
 describe('engine create/dispose', () => {

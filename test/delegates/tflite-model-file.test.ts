@@ -10,9 +10,9 @@ import {
   parseNamesDict,
   readEmbeddedFiles,
   readEmbeddedLabels,
-} from '../../src/delegates/tflite-embedded-files.js';
-import { checkModelBytes, readModelFile, type ModelFileInfo } from '../../src/delegates/tflite-model-file.js';
-import { BUILTIN_OPERATOR_NAMES } from '../../src/delegates/tflite-schema.js';
+} from '../../src/delegates/tflite/tflite-embedded-files.js';
+import { checkModelBytes, readModelFile, type ModelFileInfo } from '../../src/delegates/tflite/tflite-model-file.js';
+import { BUILTIN_OPERATOR_NAMES } from '../../src/delegates/tflite/tflite-schema.js';
 
 const shared = path.resolve(import.meta.dirname, '../../../shared');
 const modelsDir = path.join(shared, 'models');

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chooseCpuEngine } from '../../src/delegates/choose-cpu-engine.js';
-import { fillCalibrationInput } from '../../src/delegates/calibration-input.js';
-import { compareOutputs } from '../../src/delegates/output-agreement.js';
-import { TfliteEngine } from '../../src/delegates/tflite-engine.js';
-import { TfliteWasmEngine } from '../../src/delegates/tflite-wasm-engine.js';
+import { chooseCpuEngine } from '../../src/delegates/cpu-choice/choose-cpu-engine.js';
+import { fillCalibrationInput } from '../../src/delegates/cpu-choice/calibration-input.js';
+import { compareOutputs } from '../../src/delegates/cpu-choice/output-agreement.js';
+import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
+import { TfliteWasmEngine } from '../../src/delegates/tflite-wasm/tflite-wasm-engine.js';
 import { InferenceError, InputShapeError, ModelLoadError } from '../../src/errors.js';
 import { sharedMedia, sharedModel } from '../helpers/paths.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesOf, loadCatalog } from '../../src/models/catalog.js';
 import { CatalogError } from '../../src/models/model-errors.js';
-import { inspectModelBytes } from '../../src/runtime/inspect-model.js';
+import { inspectModelBytes } from '../../src/inference/inspect-model.js';
 import { repoRoot, sharedModel } from '../helpers/paths.js';
 
 const catalog = loadCatalog();

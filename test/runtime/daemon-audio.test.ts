@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/delegates/open-engine.js';
-import { AudioModelRunner } from '../../src/runtime/audio-model-runner.js';
+import { AudioModelRunner } from '../../src/inference/audio-model-runner.js';
 import { parseConfig } from '../../src/runtime/config.js';
 import type { KeywordEvent } from '../../src/tasks/keyword.js';
 import { speechStream, tempDir, writeLabels, writeWav } from '../audio/speech.js';

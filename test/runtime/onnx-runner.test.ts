@@ -2,15 +2,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxEngine } from '../../src/delegates/onnx-engine.js';
-import { readOnnxModel } from '../../src/delegates/onnx-model-file.js';
+import { OnnxEngine } from '../../src/delegates/onnx/onnx-engine.js';
+import { readOnnxModel } from '../../src/delegates/onnx/onnx-model-file.js';
 import { openEngine, type OpenedEngine } from '../../src/delegates/open-engine.js';
-import { ProtoBuffer } from '../../src/delegates/protobuf-reader.js';
+import { ProtoBuffer } from '../../src/delegates/onnx/protobuf-reader.js';
 import { UsageError } from '../../src/errors.js';
 import { IMAGENET_NORMALIZE, parseNormalize } from '../../src/image/index.js';
 import { parseConfig } from '../../src/runtime/config.js';
-import { inputQuantizerWarning } from '../../src/runtime/input-conventions.js';
-import { ModelRunner } from '../../src/runtime/model-runner.js';
+import { inputQuantizerWarning } from '../../src/inference/input-conventions.js';
+import { ModelRunner } from '../../src/inference/model-runner.js';
 import { channelMeanModel, writeOnnxModel } from '../helpers/onnx-writer.js';
 import { sharedMedia, sharedModel } from '../helpers/paths.js';
 

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/index.js';
 import { PipelineModel, type ModelInput } from '../../src/runtime/pipeline-model.js';
-import { SerialQueue } from '../../src/runtime/serial-queue.js';
+import { SerialQueue } from '../../src/util/serial-queue.js';
 import { sharedMedia, sharedModel } from '../helpers/paths.js';
 
 const NO_TPU = { available: false, devices: [], tried: [], reason: 'test' };

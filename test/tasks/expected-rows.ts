@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/delegates/engine.js';
+import type { Engine } from '../../src/delegates/core/engine.js';
 import { prepareImage, readImageFile, toInputSpec } from '../../src/image/index.js';
 import type { Normalize, PreprocessOptions } from '../../src/image/index.js';
 import { inferTask } from '../../src/tasks/auto.js';

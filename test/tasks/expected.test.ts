@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chooseCpuEngine } from '../../src/delegates/choose-cpu-engine.js';
-import { calibrate } from '../../src/delegates/cpu-calibration.js';
-import { referenceCandidate, wasmCandidate } from '../../src/delegates/cpu-candidates.js';
-import type { Engine } from '../../src/delegates/engine.js';
-import { TfliteEngine } from '../../src/delegates/tflite-engine.js';
-import { TfliteWasmEngine } from '../../src/delegates/tflite-wasm-engine.js';
+import { chooseCpuEngine } from '../../src/delegates/cpu-choice/choose-cpu-engine.js';
+import { calibrate } from '../../src/delegates/cpu-choice/cpu-calibration.js';
+import { referenceCandidate, wasmCandidate } from '../../src/delegates/cpu-choice/cpu-candidates.js';
+import type { Engine } from '../../src/delegates/core/engine.js';
+import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
+import { TfliteWasmEngine } from '../../src/delegates/tflite-wasm/tflite-wasm-engine.js';
 import { expectedRows } from './expected-rows.js';
 
 const model = (name: string): string => new URL(`../../../shared/models/${name}`, import.meta.url).pathname;

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Collector, outboxIdOf } from './mqtt-collector.js';
 import { PublisherFixture } from './publisher-fixture.js';
-import { EmbeddedBroker } from '../../src/transport/embedded-broker.js';
+import { EmbeddedBroker } from '../../src/transport/mqtt/embedded-broker.js';
 import { BrokerPortInUseError } from '../../src/transport/transport-errors.js';
 
 const fixture = new PublisherFixture();

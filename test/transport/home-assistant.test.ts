@@ -5,7 +5,7 @@ import {
   discoveryRemovals,
   isHomeAssistantOnline,
   type HaEntityConfig,
-} from '../../src/transport/home-assistant.js';
+} from '../../src/transport/mqtt/home-assistant.js';
 
 const parse = (payload: string): HaEntityConfig => JSON.parse(payload) as HaEntityConfig;
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type Mosquitto } from './mosquitto.js';
 import { PublisherFixture } from './publisher-fixture.js';
 import { startTcpGate } from './tcp-gate.js';
-import type { CommandMessage } from '../../src/transport/mqtt-publisher.js';
+import type { CommandMessage } from '../../src/transport/mqtt/mqtt-publisher.js';
 import { InvalidTopicError, TransportConfigError } from '../../src/transport/transport-errors.js';
 
 let broker: Mosquitto;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Outbox, type OutboxMessage } from '../../src/transport/outbox.js';
+import { Outbox, type OutboxMessage } from '../../src/transport/outbox/outbox.js';
 import { OutboxLockedError, OutboxRecordTooLargeError } from '../../src/transport/transport-errors.js';
 
 const dirs: string[] = [];

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MqttPublisher, type MqttPublisherOptions } from '../../src/transport/mqtt-publisher.js';
+import { MqttPublisher, type MqttPublisherOptions } from '../../src/transport/mqtt/mqtt-publisher.js';
 
 export class PublisherFixture {
   private readonly publishers = new Set<MqttPublisher>();

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SseHub, formatSseEvent } from '../../src/transport/sse.js';
+import { SseHub, formatSseEvent } from '../../src/transport/http/sse.js';
 
 interface SseEvent {
   event?: string;

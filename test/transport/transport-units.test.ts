@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { withMessageId } from '../../src/transport/message-id.js';
-import { ReconnectBackoff } from '../../src/transport/reconnect-backoff.js';
-import { assertPublishTopic, isValidFilter, topicMatches } from '../../src/transport/topic-match.js';
+import { withMessageId } from '../../src/transport/mqtt/message-id.js';
+import { ReconnectBackoff } from '../../src/transport/mqtt/reconnect-backoff.js';
+import { assertPublishTopic, isValidFilter, topicMatches } from '../../src/transport/mqtt/topic-match.js';
 import { InvalidTopicError } from '../../src/transport/transport-errors.js';
 
 describe('withMessageId', () => {

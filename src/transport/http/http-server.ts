@@ -1,0 +1,169 @@
+/**
+ * A small HTTP server: exact-path routes with `:param` segments, a bearer token, a body size limit, JSON errors.
+ * node:http is enough for a handful of local endpoints and keeps the daemon's footprint small on a 1 GB board.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { EdgerunError, errorMessage } from '../../errors.js';
+
+export class HttpError extends EdgerunError {
+  constructor(
+    readonly status: number,
+    message: string,
+    code = 'HTTP',
+  ) {
+    super(code, message);
+  }
+}
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  /** Reads the body up to the server's limit (413 beyond it). */
+  body(): Promise<Buffer>;
+}
+
+export type RouteHandler = (ctx: RouteContext) => Promise<unknown> | unknown;
+
+interface Route {
+  method: string;
+  parts: string[];
+  handler: RouteHandler;
+  public: boolean;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** When set, every non-public route needs `Authorization: Bearer <token>`. */
+  token?: string;
+  maxBodyBytes: number;
+  onError?: (err: unknown, req: IncomingMessage) => void;
+}
+
+export class HttpServer {
+  private readonly routes: Route[] = [];
+  private server: Server | undefined;
+
+  constructor(private readonly options: HttpServerOptions) {}
+
+  /** `public` routes (e.g. /healthz for probes) skip the token. A handler's return value is sent as JSON. */
+  route(method: string, path: string, handler: RouteHandler, opts: { public?: boolean } = {}): this {
+    this.routes.push({ method, parts: path.split('/').filter(Boolean), handler, public: opts.public ?? false });
+    return this;
+  }
+
+  async start(): Promise<AddressInfo> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new HttpError(0, `HTTP port ${this.options.host}:${this.options.port} is in use; set http.port in the config`, 'HTTP_PORT_IN_USE')
+            : err,
+        ),
+      );
+      server.listen(this.options.port, this.options.host, resolve);
+    });
+    return server.address() as AddressInfo;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private match(method: string, pathname: string): { route: Route; params: Record<string, string> } | 'method' | undefined {
+    const parts = pathname.split('/').filter(Boolean);
+    let methodMismatch = false;
+    for (const route of this.routes) {
+      if (route.parts.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      const ok = route.parts.every((p, i) => {
+        if (p.startsWith(':')) {
+          params[p.slice(1)] = decodeURIComponent(parts[i]!);
+          return true;
+        }
+        return p === parts[i];
+      });
+      if (!ok) continue;
+      if (route.method !== method) {
+        methodMismatch = true;
+        continue;
+      }
+      return { route, params };
+    }
+    return methodMismatch ? 'method' : undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const found = this.match(req.method ?? 'GET', url.pathname);
+      if (found === undefined) throw new HttpError(404, `no route ${req.method} ${url.pathname}`, 'NOT_FOUND');
+      if (found === 'method') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`, 'METHOD');
+      if (!found.route.public) this.authorize(req);
+      const ctx: RouteContext = { req, res, params: found.params, body: () => readBody(req, this.options.maxBodyBytes) };
+      const result = await found.route.handler(ctx);
+      if (!res.headersSent && result !== undefined) sendJson(res, 200, result);
+    } catch (err) {
+      this.options.onError?.(err, req);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const status = err instanceof HttpError ? err.status : err instanceof EdgerunError ? 400 : 500;
+      const code = err instanceof EdgerunError ? err.code : 'INTERNAL';
+      sendJson(res, status, { error: errorMessage(err), code });
+    }
+  }
+
+  private authorize(req: IncomingMessage): void {
+    const token = this.options.token;
+    if (!token) return;
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    const expected = Buffer.from(token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new HttpError(401, 'missing or wrong bearer token (Authorization: Bearer <http.token>)', 'UNAUTHORIZED');
+    }
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  if (status === 413) res.setHeader('connection', 'close');
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) {
+    req.resume();
+    return Promise.reject(new HttpError(413, `body of ${declared} bytes is over the ${limit}-byte limit (http.maxBodyBytes)`, 'TOO_LARGE'));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new HttpError(413, `body is over the ${limit}-byte limit (http.maxBodyBytes)`, 'TOO_LARGE'));
+        // Discard the rest without buffering it, so the 413 can still be sent on this connection.
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

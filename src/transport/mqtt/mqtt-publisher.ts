@@ -1,0 +1,531 @@
+/**
+ * Publishes to an MQTT broker through mqtt.js, with an on-disk outbox in front so that a broker outage or a daemon
+ * restart loses nothing within the outbox bound.
+ *
+ * Delivery semantics — at least once, with an id to dedupe on:
+ *   every non-retained message with QoS >= 1 is appended to the outbox before publish() returns; one drain loop sends
+ *   outbox records in id order while connected and removes them only after the broker acknowledged them (PUBACK, or
+ *   PUBCOMP for QoS 2). A record can therefore reach subscribers more than once (a reconnect or restart between the
+ *   broker's delivery and our receipt of its ack), never zero times unless the outbox dropped it to stay within its
+ *   byte bound (counted in state().dropped). Each record carries its outbox id, which keeps increasing across
+ *   restarts: a JSON-object payload gets it as a top-level field (`outboxId` by default, option `idField`), and over
+ *   MQTT 5 it is also in the `outbox-id` user property. A subscriber that remembers the highest id seen per device
+ *   and skips anything not above it sees every message once, in order.
+ *
+ * Retained messages (status, discovery, other state) bypass the outbox: the latest payload per topic is kept in
+ * memory and sent again after every reconnect. QoS 0 messages are sent only while connected and counted as
+ * discarded otherwise.
+ *
+ * mqtt.js itself never queues our messages offline: outbox records are handed to it only while connected, at most
+ * `maxInflight` at a time (those it resends by itself after a reconnect, before new ones go out), QoS 0 offline
+ * queueing is off, and retained state waits in our own map.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { ErrorWithReasonCode, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { errorMessage, EdgerunError } from '../../errors.js';
+import type { Publisher, PublishOptions } from './publisher.js';
+import { Outbox, type OutboxOptions, type OutboxRecord, type Qos } from '../outbox/outbox.js';
+import { DEFAULT_ID_FIELD, ID_USER_PROPERTY, withMessageId } from './message-id.js';
+import { ReconnectBackoff } from './reconnect-backoff.js';
+import { readTlsFiles } from './tls-files.js';
+import { assertPublishTopic, isValidFilter, topicMatches } from './topic-match.js';
+import { DEFAULT_TOPIC_PREFIX, STATUS_OFFLINE, STATUS_ONLINE, statusTopic } from './topics.js';
+import {
+  CommandHandlerError,
+  InvalidTopicError,
+  OutboxRecordTooLargeError,
+  PublishRejectedError,
+  PublisherStoppedError,
+  TransportConfigError,
+} from '../transport-errors.js';
+
+export interface MqttPublisherOptions {
+  /** mqtt://host:port or mqtts://host:port. */
+  url: string;
+  clientId: string;
+  /** Names the status topic `<topicPrefix>/<deviceId>/status`. */
+  deviceId: string;
+  /** Directory of the on-disk outbox; one publisher per directory. */
+  outboxDir: string;
+  outbox?: OutboxOptions;
+  username?: string;
+  password?: string;
+  /** PEM file paths, read by start(). */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** Verify the broker's certificate (default true). */
+  rejectUnauthorized?: boolean;
+  /** QoS for publish() calls that do not give one (default 1). */
+  qos?: Qos;
+  /** Seconds (default 30). */
+  keepalive?: number;
+  /** Default `edgerun`. */
+  topicPrefix?: string;
+  /** JSON field that carries the outbox id (default `outboxId`); false leaves payloads untouched. */
+  idField?: string | false;
+  /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5 (adds the `outbox-id` user property). */
+  protocolVersion?: 4 | 5;
+  /** Outbox records handed to mqtt.js before their acks come back (default 32). */
+  maxInflight?: number;
+  /** Reconnect delay: starts here (default 1000 ms), doubles per failed attempt up to reconnectMaxMs (default 30 s). */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** Give up on one connection attempt after this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** How long stop() may spend sending what is queued (default 2000 ms). */
+  stopTimeoutMs?: number;
+  /** Command payloads above this many bytes are reported and not handed to handlers (default 256 KiB). */
+  maxCommandBytes?: number;
+  /** Prefix of the config keys named in error messages (default `mqtt`). */
+  configKeyPrefix?: string;
+  logger?: Logger;
+}
+
+export interface PublisherError {
+  message: string;
+  code?: string;
+  /** ISO time. */
+  at: string;
+}
+
+export interface PublisherState {
+  connected: boolean;
+  /** Outbox records not yet acknowledged by the broker. */
+  queued: number;
+  queuedBytes: number;
+  inflight: number;
+  /** Outbox records dropped to stay within its byte bound (lifetime of the outbox directory). */
+  dropped: number;
+  /** Outbox records acknowledged by the broker (lifetime of the outbox directory). */
+  delivered: number;
+  /** Records the broker refused with an MQTT 5 reason code (dropped, not retried). */
+  rejected: number;
+  /** QoS 0 messages published while disconnected. */
+  discardedQos0: number;
+  /** Messages that could not be written to the outbox (disk full, I/O error). */
+  writeErrors: number;
+  /** Command messages whose handler threw or that were refused before reaching it. */
+  commandErrors: number;
+  lastError: PublisherError | null;
+}
+
+export interface CommandMessage {
+  topic: string;
+  payload: Buffer;
+}
+
+export type CommandHandler = (message: CommandMessage) => void | Promise<void>;
+
+interface Subscription {
+  filter: string;
+  handler: CommandHandler;
+}
+
+interface RetainedMessage {
+  payload: Buffer;
+  qos: Qos;
+}
+
+interface PublisherEvents {
+  connect: [];
+  disconnect: [];
+}
+
+const DEFAULT_MAX_COMMAND_BYTES = 256 * 1024;
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+const BROKER_PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
+
+function assertBrokerUrl(url: string, key: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TransportConfigError(`${key}: ${JSON.stringify(url)} is not a URL (expected mqtt://host:port)`, key);
+  }
+  if (!BROKER_PROTOCOLS.has(parsed.protocol)) {
+    throw new TransportConfigError(
+      `${key}: unsupported protocol ${parsed.protocol} in ${url} (use mqtt://, mqtts://, ws:// or wss://)`,
+      key,
+    );
+  }
+}
+
+/** Resolves true when `promise` settles first, false when `ms` pass first; the timer never outlives the race. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class MqttPublisher extends EventEmitter<PublisherEvents> implements Publisher {
+  private client: MqttClient | undefined;
+  private outbox: Outbox | undefined;
+  private readonly backoff: ReconnectBackoff;
+  private readonly status: string;
+  private readonly idField: string | false;
+  private readonly maxInflight: number;
+  private readonly maxCommandBytes: number;
+  /** Ids handed to mqtt.js, in send order; true once acknowledged. */
+  private readonly inflight = new Map<number, boolean>();
+  /** Highest outbox id handed to mqtt.js in the current epoch. */
+  private cursor = 0;
+  /** Bumped to disown callbacks of earlier sends (resync, stop). */
+  private epoch = 0;
+  private readonly retained = new Map<string, RetainedMessage>();
+  private readonly subscriptions: Subscription[] = [];
+  private connectWaiters: Array<() => void> = [];
+  private drainWaiters: Array<() => void> = [];
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  private stopped = false;
+  private lastDropLog = 0;
+  private counters = { rejected: 0, discardedQos0: 0, writeErrors: 0, commandErrors: 0 };
+  private lastError: PublisherError | null = null;
+
+  constructor(private readonly options: MqttPublisherOptions) {
+    super();
+    this.backoff = new ReconnectBackoff({
+      minMs: options.reconnectMinMs ?? 1000,
+      maxMs: options.reconnectMaxMs ?? 30_000,
+    });
+    this.status = statusTopic(options.deviceId, options.topicPrefix ?? DEFAULT_TOPIC_PREFIX);
+    this.idField = options.idField === undefined ? DEFAULT_ID_FIELD : options.idField;
+    this.maxInflight = Math.max(1, options.maxInflight ?? 32);
+    this.maxCommandBytes = options.maxCommandBytes ?? DEFAULT_MAX_COMMAND_BYTES;
+  }
+
+  /** The retained `online`/`offline` topic (also the Last Will topic). */
+  get statusTopic(): string {
+    return this.status;
+  }
+
+  /**
+   * Reads the TLS files, opens the outbox and starts connecting. Resolves without waiting for the broker: messages
+   * published while it is unreachable wait in the outbox.
+   */
+  async start(): Promise<void> {
+    if (this.started || this.stopping) throw new EdgerunError('USAGE', 'MqttPublisher.start() called twice');
+    this.started = true;
+    const o = this.options;
+    assertBrokerUrl(o.url, `${o.configKeyPrefix ?? 'mqtt'}.url`);
+    const tls = await readTlsFiles({ ca: o.ca, cert: o.cert, key: o.key }, o.configKeyPrefix ?? 'mqtt');
+    this.outbox = await Outbox.open(o.outboxDir, {
+      ...o.outbox,
+      onDrop: (count, bytes) => {
+        o.outbox?.onDrop?.(count, bytes);
+        this.reportDrop(count, bytes);
+      },
+    });
+    const clientOptions: IClientOptions = {
+      clientId: o.clientId,
+      username: o.username,
+      password: o.password,
+      ...tls,
+      rejectUnauthorized: o.rejectUnauthorized ?? true,
+      protocolVersion: o.protocolVersion ?? 4,
+      keepalive: o.keepalive ?? 30,
+      clean: true,
+      reconnectPeriod: o.reconnectMinMs ?? 1000,
+      reconnectOnConnackError: true,
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      queueQoSZero: false,
+      resubscribe: true,
+      will: { topic: this.status, payload: Buffer.from(STATUS_OFFLINE), qos: 1, retain: true },
+    };
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(o.url, clientOptions);
+    } catch (err) {
+      await this.outbox.close();
+      const key = `${o.configKeyPrefix ?? 'mqtt'}.url`;
+      throw new TransportConfigError(`${key}: cannot use broker URL ${o.url}: ${errorMessage(err)}`, key);
+    }
+    this.client = client;
+    client.on('connect', this.onConnect);
+    client.on('close', this.onClose);
+    client.on('reconnect', this.onReconnect);
+    client.on('error', this.onClientError);
+    client.on('message', this.onMessage);
+  }
+
+  /** Implements Publisher. Throws InvalidTopicError, OutboxRecordTooLargeError or PublisherStoppedError. */
+  publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): void {
+    if (this.stopped || !this.outbox || !this.client) throw new PublisherStoppedError();
+    assertPublishTopic(topic);
+    const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    const qos = options.qos ?? this.options.qos ?? 1;
+    if (options.retain) {
+      this.retained.set(topic, { payload: body, qos });
+      if (this.client.connected) this.sendRetained(topic, body, qos);
+      return;
+    }
+    if (qos === 0) {
+      if (this.client.connected) this.client.publish(topic, body, { qos: 0 });
+      else this.counters.discardedQos0++;
+      return;
+    }
+    try {
+      const { durable } = this.outbox.enqueue({ topic, payload: body, qos, retain: false });
+      // Outbox.peek hands out a new record at once when its id is covered by the id reservation, else once it is
+      // synced: pump now, and again when the sync is done.
+      this.pump();
+      durable.then(
+        () => this.pump(),
+        (err: unknown) => this.noteError('outbox fsync failed', err),
+      );
+    } catch (err) {
+      if (err instanceof OutboxRecordTooLargeError || err instanceof InvalidTopicError) throw err;
+      this.counters.writeErrors++;
+      this.noteError('could not write a message to the outbox; it is lost', err);
+    }
+  }
+
+  /**
+   * Handles messages on `filter` (wildcards allowed). The subscription is restored after reconnects. Resolves once
+   * the broker granted it. Whatever the payload, and whatever the handler throws, nothing escapes into the MQTT
+   * plumbing: failures are counted in state().commandErrors and logged.
+   */
+  subscribe(filter: string, handler: CommandHandler): Promise<void> {
+    if (this.stopped || !this.client) return Promise.reject(new PublisherStoppedError());
+    if (!isValidFilter(filter)) return Promise.reject(new InvalidTopicError(filter, 'not a valid subscription filter'));
+    this.subscriptions.push({ filter, handler });
+    const client = this.client;
+    return new Promise((resolve, reject) => {
+      client.subscribe(filter, { qos: 1 }, (err, granted) => {
+        if (err) return reject(err);
+        const refused = granted?.find((g) => g.qos === 128);
+        if (refused) return reject(new EdgerunError('SUBSCRIBE_REFUSED', `broker refused the subscription to ${filter}`));
+        resolve();
+      });
+    });
+  }
+
+  /** Sends every retained message again (call it when Home Assistant announces itself on homeassistant/status). */
+  republishRetained(): void {
+    if (!this.client?.connected) return;
+    for (const [topic, m] of this.retained) this.sendRetained(topic, m.payload, m.qos);
+  }
+
+  /** Resolves when connected (now or later), or when the publisher stops. */
+  whenConnected(): Promise<void> {
+    if (this.client?.connected) return Promise.resolve();
+    return new Promise((resolve) => this.connectWaiters.push(resolve));
+  }
+
+  /** Resolves when the outbox is empty and nothing is waiting for an ack. */
+  whenDrained(): Promise<void> {
+    if (this.isDrained()) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  state(): PublisherState {
+    const stats = this.outbox?.stats();
+    return {
+      connected: this.client?.connected ?? false,
+      queued: stats?.queued ?? 0,
+      queuedBytes: stats?.queuedBytes ?? 0,
+      inflight: this.inflight.size,
+      dropped: stats?.dropped ?? 0,
+      delivered: stats?.delivered ?? 0,
+      ...this.counters,
+      lastError: this.lastError,
+    };
+  }
+
+  /**
+   * Sends what is queued for up to stopTimeoutMs, publishes `offline` (retained), disconnects and closes the outbox.
+   * Whatever was not acknowledged stays in the outbox for the next start.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const client = this.client;
+    const outbox = this.outbox;
+    const deadline = Date.now() + (this.options.stopTimeoutMs ?? 2000);
+    if (client?.connected && !this.isDrained()) await within(this.whenDrained(), deadline - Date.now());
+    // No more sends from here on; acks still arriving keep being recorded until the client has ended.
+    this.stopped = true;
+    if (client) {
+      let clean = false;
+      if (client.connected) {
+        const offline = new Promise<void>((resolve) =>
+          client.publish(this.status, STATUS_OFFLINE, { qos: 1, retain: true }, (err) => {
+            clean = !err;
+            resolve();
+          }),
+        );
+        await within(offline, Math.max(250, deadline - Date.now()));
+      }
+      // A DISCONNECT makes the broker discard the Last Will, so only send one once `offline` is in place; otherwise
+      // dropping the socket lets the broker publish the Will instead. mqtt.js waits for pending acks before a
+      // DISCONNECT, hence the check on its outgoing table.
+      const force = !clean || Object.keys(client.outgoing).length > 0;
+      const ended = new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
+      if (!(await within(ended, 1000))) client.stream?.destroy();
+      client.off('connect', this.onConnect);
+      client.off('close', this.onClose);
+      client.off('reconnect', this.onReconnect);
+      client.off('message', this.onMessage);
+      // onClientError stays: mqtt.js may still emit a late socket error, which must not become an uncaught exception.
+    }
+    this.epoch++;
+    this.inflight.clear();
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+    for (const resolve of this.connectWaiters.splice(0)) resolve();
+    await outbox?.close();
+  }
+
+  private readonly onConnect = (): void => {
+    const client = this.client;
+    if (!client || this.stopped) return;
+    this.backoff.reset();
+    client.options.reconnectPeriod = this.options.reconnectMinMs ?? 1000;
+    this.sendRetained(this.status, Buffer.from(STATUS_ONLINE), 1);
+    for (const [topic, m] of this.retained) this.sendRetained(topic, m.payload, m.qos);
+    this.options.logger?.info({ url: this.options.url }, 'mqtt connected');
+    this.emit('connect');
+    for (const resolve of this.connectWaiters.splice(0)) resolve();
+    this.pump();
+  };
+
+  private readonly onClose = (): void => {
+    if (this.stopped) return;
+    this.emit('disconnect');
+  };
+
+  private readonly onReconnect = (): void => {
+    if (this.client) this.client.options.reconnectPeriod = this.backoff.next();
+  };
+
+  private readonly onClientError = (err: Error): void => {
+    this.noteError('mqtt client error', err, 'debug');
+  };
+
+  private readonly onMessage = (topic: string, payload: Buffer): void => {
+    for (const sub of this.subscriptions) {
+      if (topicMatches(sub.filter, topic)) this.dispatch(sub, topic, payload);
+    }
+  };
+
+  private dispatch(sub: Subscription, topic: string, payload: Buffer): void {
+    if (payload.length > this.maxCommandBytes) {
+      this.reportCommandError(
+        new CommandHandlerError(
+          topic,
+          `command on ${topic} ignored: ${payload.length} bytes exceeds the ${this.maxCommandBytes}-byte limit`,
+        ),
+      );
+      return;
+    }
+    try {
+      const result = sub.handler({ topic, payload });
+      if (result instanceof Promise) {
+        result.catch((err: unknown) => this.reportCommandError(this.handlerError(topic, err)));
+      }
+    } catch (err) {
+      this.reportCommandError(this.handlerError(topic, err));
+    }
+  }
+
+  private handlerError(topic: string, err: unknown): CommandHandlerError {
+    return new CommandHandlerError(topic, `command handler for ${topic} failed: ${errorMessage(err)}`, { cause: err });
+  }
+
+  private reportCommandError(err: CommandHandlerError): void {
+    this.counters.commandErrors++;
+    this.noteError(err.message, err, 'warn');
+  }
+
+  /** Hands outbox records to mqtt.js, in id order, while connected and below maxInflight. */
+  private pump(): void {
+    const client = this.client;
+    const outbox = this.outbox;
+    if (!client?.connected || !outbox || this.stopped) return;
+    // An MQTT 5 broker may announce how many unacknowledged messages it accepts; going past it gets us disconnected.
+    const receiveMaximum = client.serverProperties?.receiveMaximum ?? Number.POSITIVE_INFINITY;
+    const room = Math.min(this.maxInflight, receiveMaximum) - this.inflight.size;
+    if (room <= 0) return;
+    for (const record of outbox.peek(room, this.cursor)) this.send(client, record);
+  }
+
+  private send(client: MqttClient, record: OutboxRecord): void {
+    const epoch = this.epoch;
+    this.inflight.set(record.id, false);
+    this.cursor = record.id;
+    const payload = this.idField ? withMessageId(record.payload, this.idField, record.id) : record.payload;
+    const opts: IClientPublishOptions = { qos: record.qos, retain: record.retain };
+    if (this.options.protocolVersion === 5) opts.properties = { userProperties: { [ID_USER_PROPERTY]: String(record.id) } };
+    client.publish(record.topic, payload, opts, (err) => {
+      if (epoch === this.epoch) this.onSent(record, err);
+    });
+  }
+
+  private onSent(record: OutboxRecord, err: Error | undefined): void {
+    if (err && !(err instanceof ErrorWithReasonCode)) {
+      // Not an answer from the broker: the send itself broke. Start over from the oldest unacknowledged record; the
+      // broker may see some records twice, which subscribers dedupe.
+      this.noteError(`publish of outbox record ${record.id} failed; resending`, err);
+      this.epoch++;
+      this.inflight.clear();
+      this.cursor = 0;
+      queueMicrotask(() => this.pump());
+      return;
+    }
+    if (err instanceof ErrorWithReasonCode) {
+      this.counters.rejected++;
+      this.noteError('broker rejected a message', new PublishRejectedError(record.topic, err.code, err.message));
+    }
+    this.inflight.set(record.id, true);
+    let through = 0;
+    for (const [id, acked] of this.inflight) {
+      if (!acked) break;
+      this.inflight.delete(id);
+      through = id;
+    }
+    if (through > 0) this.outbox?.ack(through);
+    if (this.isDrained()) for (const resolve of this.drainWaiters.splice(0)) resolve();
+    this.pump();
+  }
+
+  private sendRetained(topic: string, payload: Buffer, qos: Qos): void {
+    this.client?.publish(topic, payload, { qos, retain: true }, (err) => {
+      if (err) this.noteError(`retained publish to ${topic} failed`, err, 'debug');
+    });
+  }
+
+  private isDrained(): boolean {
+    return this.inflight.size === 0 && (this.outbox?.stats().queued ?? 0) === 0;
+  }
+
+  private reportDrop(count: number, bytes: number): void {
+    const now = Date.now();
+    if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
+    this.lastDropLog = now;
+    this.options.logger?.warn(
+      { count, bytes, dropped: this.outbox?.stats().dropped },
+      'mqtt outbox full: dropped the oldest messages',
+    );
+  }
+
+  private noteError(context: string, err: unknown, level: 'debug' | 'warn' | 'error' = 'error'): void {
+    const code = err instanceof EdgerunError ? err.code : (err as NodeJS.ErrnoException | undefined)?.code;
+    this.lastError = {
+      message: `${context}: ${errorMessage(err)}`,
+      ...(typeof code === 'string' ? { code } : {}),
+      at: new Date().toISOString(),
+    };
+    this.options.logger?.[level]({ err }, context);
+  }
+}
