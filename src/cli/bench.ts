@@ -1,9 +1,6 @@
 /** `edgerun bench MODEL`: every CPU candidate side by side, and the one the auto choice picks. */
 import { readFile } from 'node:fs/promises';
-import { calibrate } from '../delegates/cpu-choice/cpu-calibration.js';
-import { referenceCandidate, tfliteCpuCandidates } from '../delegates/cpu-choice/cpu-candidates.js';
-import { readModelFile } from '../delegates/tflite/tflite-model-file.js';
-import { modelFormatOf } from '../delegates/model-format.js';
+import { calibrate, referenceCandidate, tfliteCpuCandidates, readModelFile, modelFormatOf } from '../delegates/index.js';
 import { UsageError } from '../errors.js';
 import { numberOption, parseCommandArgs } from './args.js';
 

@@ -1,6 +1,7 @@
 /** Builds a model command (runtime/model-command.ts) from command-line flags, signed when --key is given. */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { ENGINE_CHOICES, isEngineChoice } from '../delegates/index.js';
 import { UsageError } from '../errors.js';
 import { loadPrivateKey } from '../trust/keys.js';
 import { signRequest } from '../trust/signature.js';
@@ -36,7 +37,7 @@ export function commandFromFlags(action: 'swap' | 'rollback', pipeline: string, 
   const cmd: Record<string, unknown> = { v: 1, action, pipeline, correlationId: f['correlation-id'] ?? randomBytes(8).toString('hex') };
   if (device) cmd.device = device;
   if (f.engine !== undefined) {
-    if (!['auto', 'cpu', 'edgetpu'].includes(f.engine)) throw new UsageError(`--engine expects auto, cpu or edgetpu; got "${f.engine}"`);
+    if (!isEngineChoice(f.engine)) throw new UsageError(`--engine expects ${ENGINE_CHOICES.join(', ')}; got "${f.engine}"`);
     cmd.engine = f.engine;
   }
   if (action === 'rollback') {

@@ -1,7 +1,6 @@
 /** `--cpu-variant` and `--state-dir`, shared by the commands that open a model on the CPU. */
 import path from 'node:path';
-import { CPU_VARIANTS, type CpuVariantSetting } from '../delegates/cpu-choice/cpu-candidates.js';
-import { defaultCliStateDir } from '../delegates/cpu-choice/engine-choice-store.js';
+import { CPU_VARIANTS, type CpuVariantSetting, defaultCliStateDir } from '../delegates/index.js';
 import { UsageError } from '../errors.js';
 
 export const CPU_FLAGS = {

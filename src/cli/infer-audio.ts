@@ -2,14 +2,12 @@
  * `edgerun infer` on WAV files: each file is one stream from time 0. A file that fills one model window (a 1 s
  * clip) prints its top classes; a longer one prints the keywords detected in it, with their times.
  */
-import type { CpuVariantSetting } from '../delegates/cpu-choice/cpu-candidates.js';
+import { type CpuVariantSetting, openEngine, type EngineChoice } from '../delegates/index.js';
 import { open, readFile } from 'node:fs/promises';
-import { openEngine, type EngineChoice } from '../delegates/open-engine.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { AudioInputError } from '../inference/audio-input.js';
 import { AudioModelRunner, type AudioInferenceOutcome, type AudioTaskOptions } from '../inference/audio-model-runner.js';
-import { downmixToMono, resampleLinear } from '../sensors/pcm-convert.js';
-import { parseWav } from '../sensors/wav.js';
+import { downmixToMono, resampleLinear, parseWav } from '../sensors/index.js';
 import type { Classification } from '../tasks/classify.js';
 import type { KeywordEvent } from '../tasks/keyword.js';
 

@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { ENGINE_CHOICES, openEngine, type EngineChoice } from '../delegates/open-engine.js';
-import { ONNX_GRAPH_OPTIMIZATIONS, type OnnxGraphOptimization } from '../delegates/onnx/onnx-engine.js';
+import { ENGINE_CHOICES, openEngine, type EngineChoice, ONNX_GRAPH_OPTIMIZATIONS, type OnnxGraphOptimization } from '../delegates/index.js';
 import { parseNormalize } from '../image/index.js';
 import { EdgerunError, ImageDecodeError, UsageError, errorMessage } from '../errors.js';
 import { ModelRunner, TASKS, type InferenceOutcome, type TaskOptions } from '../inference/model-runner.js';

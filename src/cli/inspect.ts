@@ -1,6 +1,6 @@
 import { inspectModel, type ModelReport } from '../inference/inspect-model.js';
 import { UsageError } from '../errors.js';
-import { EngineChoiceStore } from '../delegates/cpu-choice/engine-choice-store.js';
+import { EngineChoiceStore } from '../delegates/index.js';
 import { parseCommandArgs } from './args.js';
 import { parseCpuFlags } from './cpu-flags.js';
 import { onnxReportLines } from './inspect-onnx-text.js';

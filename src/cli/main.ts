@@ -1,6 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=200
 /** The `edgerun` command: parses arguments, calls the runtime, maps errors to exit codes. Only place that exits. */
+import { CPU_VARIANTS, ENGINE_CHOICES, ONNX_GRAPH_OPTIMIZATIONS } from '../delegates/index.js';
 import { EdgerunError, UsageError, errorMessage } from '../errors.js';
+import { TASK_NAMES } from '../tasks/task-registry.js';
 import { runBench } from './bench.js';
 import { runDevices } from './devices.js';
 import { runInfer } from './infer.js';
@@ -13,10 +15,11 @@ import { runSign } from './sign.js';
 const USAGE = `usage: edgerun <command> [options]
 
 commands:
-  infer --model M [--labels L] [--task auto|classify|detect|segment|pose|face|keyword] [--top-k K]
-        [--threshold T] [--hop-ms MS] [--resize R] [--normalize imagenet|unit|signed|raw|MEAN/STD]
-        [--engine auto|edgetpu|cpu|onnx] [--onnx-optimization disabled|basic|extended|layout|all]
-        [--device D] [--threads N] [--cpu-variant auto|xnnpack|builtin] [--state-dir DIR] [--json] INPUT...
+  infer --model M [--labels L] [--task auto|${TASK_NAMES.join('|')}] [--top-k K]
+        [--threshold T] [--iou U] [--hop-ms MS] [--resize bilinear|nearest|letterbox|area]
+        [--normalize imagenet|unit|signed|raw|MEAN/STD]
+        [--engine ${ENGINE_CHOICES.join('|')}] [--onnx-optimization ${ONNX_GRAPH_OPTIMIZATIONS.join('|')}]
+        [--device D] [--threads N] [--cpu-variant ${CPU_VARIANTS.join('|')}] [--state-dir DIR] [--json] INPUT...
         (WAV inputs run the keyword task: a 1 s clip prints its top classes, a longer file its keywords)
   inspect MODEL [--state-dir DIR] [--json]
   bench MODEL [--budget-ms MS] [--threads N] [--json]

@@ -1,7 +1,7 @@
 /** `edgerun models card ID` and `edgerun models bench ID`. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { probeEdgeTpu } from '../delegates/edgetpu/edgetpu-probe.js';
+import { probeEdgeTpu } from '../delegates/index.js';
 import { UsageError } from '../errors.js';
 import { benchModel } from '../models/bench-model.js';
 import { cardToHtml, cardToMarkdown } from '../models/card-render.js';

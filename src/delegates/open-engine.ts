@@ -19,8 +19,8 @@ import type { OnnxGraphOptimization } from './onnx/onnx-engine.js';
 import type { OnnxModelInfo } from './onnx/onnx-model-file.js';
 import { openOnnx } from './onnx/open-onnx.js';
 
-export type EngineChoice = 'auto' | 'edgetpu' | 'cpu' | 'onnx';
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'edgetpu', 'cpu', 'onnx'];
+import { ENGINE_CHOICES, isEngineChoice, type EngineChoice } from './engine-registry.js';
+export { ENGINE_CHOICES, type EngineChoice };
 
 export interface OpenEngineOptions {
   engine?: EngineChoice;
@@ -69,7 +69,7 @@ export function twinPaths(modelPath: string): { cpu: string; edgetpu: string } {
 
 export async function openEngine(modelPath: string, options: OpenEngineOptions = {}): Promise<OpenedEngine> {
   const choice = options.engine ?? 'auto';
-  if (!ENGINE_CHOICES.includes(choice)) {
+  if (!isEngineChoice(choice)) {
     throw new UsageError(`unknown engine "${String(choice)}"; expected one of ${ENGINE_CHOICES.join(', ')}`);
   }
   const deviceSpec = parseDeviceSpec(options.device ?? '');

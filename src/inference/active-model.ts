@@ -1,11 +1,11 @@
 /** The model a pipeline serves, as reported in status, on `<pipeline>/model` and in result messages. */
-import type { CpuChoice } from '../delegates/cpu-choice/choose-cpu-engine.js';
+import type { CpuChoice, EngineKind } from '../delegates/index.js';
 
 export interface ActiveModel {
   id: string;
   sha256: string;
   path: string;
-  engine: 'cpu' | 'edgetpu' | 'onnx';
+  engine: EngineKind;
   /** TFLite CPU: 'xnnpack' or 'builtin' (the kernels actually running it). */
   engineVariant?: string;
   /** TFLite CPU: the runtime chosen (e.g. xnnpack/1t), how, and the calibration figures behind it. */

@@ -2,7 +2,7 @@
  * Which audio input a model takes, read from its input tensor: micro_speech-style feature frames (int8 or float32,
  * a multiple of the frontend's channel count) or a raw waveform window (float32 in [-1, 1) or int16).
  */
-import type { TensorInfo } from '../delegates/core/engine.js';
+import type { TensorInfo } from '../delegates/index.js';
 import { EdgerunError, UsageError } from '../errors.js';
 import type { AudioStream } from '../audio/audio-stream.js';
 import { FeatureStream } from '../audio/feature-stream.js';

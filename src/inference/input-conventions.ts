@@ -6,9 +6,7 @@
  *   (TF-slim classifiers have 1001 classes and NHWC inputs, and are left to the defaults);
  * - a one-channel (grey) image input is resized nearest-neighbour, as MNIST-style reference pipelines do.
  */
-import type { TensorInfo } from '../delegates/core/engine.js';
-import type { OnnxModelInfo } from '../delegates/onnx/onnx-model-file.js';
-import type { ModelFileInfo } from '../delegates/tflite/tflite-model-file.js';
+import type { TensorInfo, OnnxModelInfo, ModelFileInfo } from '../delegates/index.js';
 import { UsageError } from '../errors.js';
 import { IMAGENET_NORMALIZE, inputGeometry, toInputSpec, type InputSpec, type Normalize, type ResizeMode } from '../image/index.js';
 import { buildPixelLut } from '../image/pixel-lut.js';

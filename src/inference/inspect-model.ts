@@ -2,10 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ModelLoadError, errorMessage } from '../errors.js';
-import { readEmbeddedLabels } from '../delegates/tflite/tflite-embedded-files.js';
-import { readModelFile, type ModelTensorInfo } from '../delegates/tflite/tflite-model-file.js';
-import { modelFormatOf } from '../delegates/model-format.js';
-import { readOnnxModel } from '../delegates/onnx/onnx-model-file.js';
+import { readEmbeddedLabels, readModelFile, type ModelTensorInfo, modelFormatOf, readOnnxModel } from '../delegates/index.js';
 import { onnxDetails, onnxTensorReport, type OnnxDetails, type OnnxTensorReport } from './inspect-onnx.js';
 
 export interface TensorReport {

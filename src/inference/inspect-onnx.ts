@@ -1,5 +1,5 @@
 /** `edgerun inspect` for .onnx files: the ONNX counterpart of the TFLite report, from the ModelProto alone. */
-import type { OnnxModelInfo, OnnxQuantizationFormat, OnnxValueInfo } from '../delegates/onnx/onnx-model-file.js';
+import type { OnnxModelInfo, OnnxQuantizationFormat, OnnxValueInfo } from '../delegates/index.js';
 
 export interface OnnxTensorReport {
   name: string;

@@ -4,25 +4,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Engine } from '../delegates/core/engine.js';
-import { readEmbeddedLabels } from '../delegates/tflite/tflite-embedded-files.js';
-import type { OpenedEngine } from '../delegates/open-engine.js';
+import { type Engine, readEmbeddedLabels, type OpenedEngine } from '../delegates/index.js';
 import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { prepareImage, preprocessImage, toInputSpec, type InputSpec, type Normalize, type PreprocessedImage, type RawImage, type ResizeMode } from '../image/index.js';
 import { inferTask, type TaskKind } from '../tasks/auto.js';
-import { classify } from '../tasks/classify.js';
-import { decodeSsd } from '../tasks/detect-ssd.js';
-import { decodeYolo } from '../tasks/detect-yolo.js';
-import { decodeFaces } from '../tasks/face.js';
+import { IMAGE_TASK_NAMES, imageTaskDefinition } from '../tasks/task-registry.js';
 import type { Labels } from '../tasks/labels.js';
 import { parseLabels } from '../tasks/labels.js';
-import { decodePose } from '../tasks/pose.js';
-import { segment } from '../tasks/segment.js';
 import type { OutputTensor } from '../tasks/tensor.js';
 import { parseYoloNames } from '../tasks/yolo-names.js';
 import { impliedConventions } from './input-conventions.js';
 
-export const TASKS: readonly TaskKind[] = ['classify', 'detect', 'segment', 'pose', 'face'];
+export const TASKS: readonly TaskKind[] = IMAGE_TASK_NAMES;
 
 export interface TaskOptions {
   task?: TaskKind | 'auto';
@@ -67,25 +60,14 @@ export class TaskMismatchError extends EdgerunError {
 
 interface TaskPlan {
   task: TaskKind;
-  detector?: 'ssd' | 'yolo';
+  decoder?: string;
   resize: ResizeMode;
   normalize?: Normalize;
 }
 
-/** Per-task input conventions, from each family's reference pipeline (Ultralytics, MediaPipe, pycoral). */
+/** Per-task input conventions, from each family's reference pipeline (Ultralytics, MediaPipe, pycoral): the task registry's. */
 function planTask(task: TaskKind, outputs: readonly OutputTensorShape[], input: InputSpec): TaskPlan {
-  if (task === 'detect') {
-    const detector = outputs.length >= 3 ? 'ssd' : 'yolo';
-    // Ultralytics letterboxes and feeds pixels / 255; SSD MobileNet stretches the whole image.
-    return detector === 'yolo'
-      ? { task, detector, resize: 'letterbox', normalize: 'unit' }
-      : { task, detector, resize: 'bilinear' };
-  }
-  if (task === 'face') return { task, resize: 'letterbox', normalize: 'signed' };
-  // int8 image models are trained on pixels / 255 unless their card says otherwise; uint8 takes raw bytes (pycoral).
-  const normalize = input.dtype === 'int8' ? { normalize: 'unit' as const } : {};
-  // Classifiers: an antialiased shrink (Coral's examples resize with PIL's ANTIALIAS); EXPECTED.md's scores match it.
-  return { task, resize: task === 'classify' ? 'area' : 'bilinear', ...normalize };
+  return { task, ...imageTaskDefinition(task).conventions(outputs, input.dtype) };
 }
 
 interface OutputTensorShape {
@@ -193,43 +175,12 @@ export class ModelRunner {
 
   private decode(outputs: OutputTensor[], prepared: PreprocessedImage): TaskResult {
     const { topK, threshold, iou } = this.options;
-    const labels = this.labels;
-    const transform = prepared.transform;
-    switch (this.task) {
-      case 'classify': {
-        const first = outputs[0];
-        if (!first) throw new TaskMismatchError('the model has no output to classify');
-        return { ...classify(first, { topK: topK ?? 5, threshold: threshold ?? 0, ...(labels ? { labels } : {}) }) };
-      }
-      case 'detect': {
-        const common = { ...(threshold !== undefined ? { threshold } : {}), ...(labels ? { labels } : {}) };
-        if (this.plan.detector === 'ssd') {
-          return { ...decodeSsd(outputs, transform, { ...common, ...(topK !== undefined ? { topK } : {}) }) };
-        }
-        const first = outputs[0];
-        if (!first) throw new TaskMismatchError('the model has no output to decode');
-        return { ...decodeYolo(first, transform, { ...common, ...(iou !== undefined ? { iouThreshold: iou } : {}) }) };
-      }
-      case 'face':
-        return {
-          ...decodeFaces(outputs, transform, {
-            ...(threshold !== undefined ? { minScore: threshold } : {}),
-            ...(iou !== undefined ? { iouThreshold: iou } : {}),
-          }),
-        };
-      case 'pose': {
-        const first = outputs[0];
-        if (!first) throw new TaskMismatchError('the model has no output to decode');
-        return { ...decodePose(first, transform) };
-      }
-      case 'segment': {
-        const first = outputs[0];
-        if (!first) throw new TaskMismatchError('the model has no output to decode');
-        const seg = segment(first, labels ? { labels } : {});
-        // The class map itself is large; results carry the per-class shares and the map's size.
-        return { width: seg.width, height: seg.height, classes: seg.classes };
-      }
-    }
+    return imageTaskDefinition(this.task).decode(outputs, {
+      transform: prepared.transform,
+      ...(this.labels ? { labels: this.labels } : {}),
+      options: { ...(topK !== undefined ? { topK } : {}), ...(threshold !== undefined ? { threshold } : {}), ...(iou !== undefined ? { iou } : {}) },
+      ...(this.plan.decoder ? { decoder: this.plan.decoder } : {}),
+    });
   }
 
   dispose(): void {

@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
-import { openEngine, type OpenedEngine } from '../delegates/open-engine.js';
+import { type EdgeTpuProbeResult, openEngine, type OpenedEngine } from '../delegates/index.js';
 import { errorMessage } from '../errors.js';
 import { ModelRunner } from '../inference/model-runner.js';
 import type { TaskKind } from '../tasks/auto.js';

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { EngineKind } from '../delegates/index.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 
 export interface HostInfo {
@@ -16,7 +17,7 @@ export interface HostInfo {
 }
 
 interface MeasurementBase {
-  engine: 'cpu' | 'edgetpu' | 'onnx';
+  engine: EngineKind;
   /** The model file measured. */
   sha256: string;
   source: 'bench' | 'daemon';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { EngineChoice } from '../delegates/open-engine.js';
+import type { EngineChoice } from '../delegates/index.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { StoredModel } from '../models/store-views.js';
 import type { PipelineConfig } from './config.js';

@@ -2,7 +2,7 @@
  * The keyword task in the daemon's config: its options, which pipelines are audio pipelines (their source
  * delivers PCM), and the checks that keep audio sources and image tasks apart.
  */
-import type { MicrophoneConfig, SourceConfig, WavConfig } from '../sensors/source-config.js';
+import type { MicrophoneConfig, SourceConfig, WavConfig } from '../sensors/index.js';
 import type { AudioTaskOptions } from '../inference/audio-model-runner.js';
 import type { PipelineConfig } from './config.js';
 

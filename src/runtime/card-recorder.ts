@@ -3,6 +3,7 @@
  * it publishes, written to the card store every few minutes and at stop (never per frame).
  */
 import type { Logger } from 'pino';
+import { isEngineKind, type EngineKind } from '../delegates/index.js';
 import { errorMessage } from '../errors.js';
 import { hostInfo, type CardStore } from '../models/card-store.js';
 
@@ -11,7 +12,7 @@ const MAX_SAMPLES = 2048;
 interface Series {
   modelId: string;
   sha256: string;
-  engine: 'cpu' | 'edgetpu' | 'onnx';
+  engine: EngineKind;
   samples: number[];
   dirty: boolean;
 }
@@ -37,7 +38,7 @@ export class CardRecorder {
     const timings = message.timings as { invokeMs?: unknown } | undefined;
     const engine = message.engine;
     if (typeof model?.id !== 'string' || typeof model.sha256 !== 'string' || typeof timings?.invokeMs !== 'number') return;
-    if (engine !== 'cpu' && engine !== 'edgetpu' && engine !== 'onnx') return;
+    if (!isEngineKind(engine)) return;
     const key = `${model.sha256}:${engine}`;
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { modelId: model.id, sha256: model.sha256, engine, samples: [], dirty: false }));

@@ -3,105 +3,14 @@
  * (`description` on each field). Fields marked `restart` need a daemon restart; everything under `pipelines`
  * is applied live on SIGHUP.
  */
+import { CPU_VARIANTS, ENGINE_CHOICES, ONNX_GRAPH_OPTIMIZATIONS, engineChoiceDescription } from '../delegates/index.js';
 import { modelsConfigSchema, pipelineCatalogRefSchema } from '../models/models-config.js';
+import { SOURCE_DEFINITIONS, SOURCE_TYPES } from '../sensors/index.js';
+import { TASK_NAMES } from '../tasks/task-registry.js';
 import { trustConfigSchema } from '../trust/trust-config.js';
 
-const sourceSchemas = [
-  {
-    type: 'object',
-    description: "ffmpeg's lavfi test pattern: a stand-in camera",
-    required: ['type'],
-    additionalProperties: false,
-    properties: {
-      type: { const: 'testsrc' },
-      width: { type: 'integer', minimum: 16, maximum: 7680, default: 640 },
-      height: { type: 'integer', minimum: 16, maximum: 4320, default: 480 },
-      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240, default: 15 },
-    },
-  },
-  {
-    type: 'object',
-    description: 'a V4L2 camera through ffmpeg',
-    required: ['type', 'device'],
-    additionalProperties: false,
-    properties: {
-      type: { const: 'v4l2' },
-      device: { type: 'string', pattern: '^/dev/', description: 'e.g. /dev/video0' },
-      width: { type: 'integer', minimum: 16, maximum: 7680, default: 640 },
-      height: { type: 'integer', minimum: 16, maximum: 4320, default: 480 },
-      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240, default: 15 },
-      inputFormat: { type: 'string', description: 'mjpeg, yuyv422, ...' },
-    },
-  },
-  {
-    type: 'object',
-    description: 'an rtsp:// or http(s):// (MJPEG) stream through ffmpeg',
-    required: ['type', 'url'],
-    additionalProperties: false,
-    properties: {
-      type: { const: 'stream' },
-      url: { type: 'string', pattern: '^(rtsp|rtsps|http|https)://' },
-      width: { type: 'integer', minimum: 16, maximum: 7680, default: 640 },
-      height: { type: 'integer', minimum: 16, maximum: 4320, default: 480 },
-      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240 },
-      format: { type: 'string' },
-    },
-  },
-  {
-    type: 'object',
-    description: 'a video file, looped or played once',
-    required: ['type', 'path'],
-    additionalProperties: false,
-    properties: {
-      type: { const: 'video-file' },
-      path: { type: 'string', minLength: 1 },
-      loop: { type: 'boolean', default: true },
-      width: { type: 'integer', minimum: 16, maximum: 7680, default: 640 },
-      height: { type: 'integer', minimum: 16, maximum: 4320, default: 480 },
-      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240 },
-    },
-  },
-  {
-    type: 'object',
-    description: 'still images from a directory or glob, at an fps',
-    required: ['type', 'path'],
-    additionalProperties: false,
-    properties: {
-      type: { const: 'images' },
-      path: { type: 'string', minLength: 1 },
-      fps: { type: 'number', exclusiveMinimum: 0, maximum: 240, default: 1 },
-      loop: { type: 'boolean', default: true },
-    },
-  },
-  {
-    type: 'object',
-    description: 'an ALSA microphone through arecord',
-    required: ['type'],
-    additionalProperties: false,
-    properties: {
-      type: { const: 'microphone' },
-      device: { type: 'string', default: 'default' },
-      sampleRate: { type: 'integer', minimum: 8000, maximum: 48000, default: 16000 },
-      hopMs: { type: 'number', minimum: 5, maximum: 1000, default: 20 },
-    },
-  },
-  {
-    type: 'object',
-    description: '16-bit PCM WAV file or directory of WAVs',
-    required: ['type', 'path'],
-    additionalProperties: false,
-    properties: {
-      type: { const: 'wav' },
-      path: { type: 'string', minLength: 1 },
-      loop: { type: 'boolean', default: false },
-      realtime: { type: 'boolean', default: true },
-      hopMs: { type: 'number', minimum: 5, maximum: 1000, default: 20 },
-      sampleRate: { type: 'integer', minimum: 8000, maximum: 48000, default: 16000 },
-    },
-  },
-] as const;
-
-export const SOURCE_TYPES = sourceSchemas.map((s) => s.properties.type.const);
+const sourceSchemas = SOURCE_DEFINITIONS.map((d) => d.schema);
+export { SOURCE_TYPES };
 
 const pipelineSchema = {
   type: 'object',
@@ -133,7 +42,7 @@ const pipelineSchema = {
         catalog: pipelineCatalogRefSchema,
         id: { type: 'string', description: 'the id published with results; default: the file name without extension' },
         labels: { type: 'string', description: 'labels file (.txt or YOLO .yaml); default: labels embedded in the model' },
-        engine: { enum: ['auto', 'edgetpu', 'cpu', 'onnx'], default: 'auto', description: 'auto: ONNX files run on ONNX Runtime, TFLite files on the Edge TPU when one is listed and the model has an Edge TPU build, else on the TFLite CPU engine' },
+        engine: { enum: ENGINE_CHOICES, default: 'auto', description: engineChoiceDescription() },
       },
     },
     task: {
@@ -142,7 +51,7 @@ const pipelineSchema = {
       default: {},
       properties: {
         type: {
-          enum: ['auto', 'classify', 'detect', 'segment', 'pose', 'face', 'keyword'],
+          enum: ['auto', ...TASK_NAMES],
           default: 'auto',
           description: 'auto: read from the model; audio sources (microphone, wav) always run keyword',
         },
@@ -220,7 +129,7 @@ export const configSchema = {
           description: 'CPU threads per model; absent: measured (1 and the core count are both tried when cpuVariant is auto, else 1)',
         },
         cpuVariant: {
-          enum: ['auto', 'xnnpack', 'builtin', 'wasm'],
+          enum: CPU_VARIANTS,
           default: 'auto',
           description:
             'TFLite on the CPU: auto runs a short calibration of every CPU runtime (builtin kernels and XNNPACK at 1 and ' +
@@ -231,7 +140,7 @@ export const configSchema = {
         tfliteLibrary: { type: 'string', description: 'restart; override the bundled libtensorflowlite_c.so' },
         edgetpuLibrary: { type: 'string', description: 'restart; override libedgetpu.so.1' },
         onnxGraphOptimization: {
-          enum: ['disabled', 'basic', 'extended', 'layout', 'all'],
+          enum: ONNX_GRAPH_OPTIMIZATIONS,
           default: 'all',
           description: "ONNX Runtime's graph optimisation level for ONNX models (threads sets its intra-op threads)",
         },

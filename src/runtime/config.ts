@@ -1,6 +1,6 @@
 /** Loads, validates and resolves the daemon config (YAML). Every problem names its key path. */
-import type { CpuVariantSetting } from '../delegates/cpu-choice/cpu-candidates.js';
-import { existsSync, statSync } from 'node:fs';
+import type { CpuVariantSetting, EngineChoice, OnnxGraphOptimization } from '../delegates/index.js';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,14 +8,12 @@ import { Ajv, type ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import { ConfigError, errorMessage } from '../errors.js';
 import { parseNormalize, type NormalizeSetting, type ResizeMode } from '../image/index.js';
-import type { OnnxGraphOptimization } from '../delegates/onnx/onnx-engine.js';
-import type { SourceConfig } from '../sensors/source-config.js';
+import { sourceDefinition, sourceProblems, type SourceConfig } from '../sensors/index.js';
 import { configSchema } from './config-schema.js';
 import { audioTaskProblems, type KeywordTaskConfig } from './audio-task-config.js';
 import { resolveCatalogDir, resolveCatalogModels, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
 
-export type EngineChoice = 'auto' | 'edgetpu' | 'cpu' | 'onnx';
 export type TaskName = 'auto' | 'classify' | 'detect' | 'segment' | 'pose' | 'face' | 'keyword';
 
 export interface PipelineConfig {
@@ -162,8 +160,10 @@ function resolvePaths(config: DaemonConfig, base: string): void {
   for (const p of config.pipelines) {
     if (p.model.path !== undefined) p.model.path = path.resolve(config.modelsDir, p.model.path);
     if (p.model.labels) p.model.labels = path.resolve(config.modelsDir, p.model.labels);
-    const s = p.source;
-    if (s.type === 'images' || s.type === 'wav' || s.type === 'video-file') s.path = path.resolve(base, s.path);
+    const s = p.source as unknown as Record<string, unknown>;
+    for (const key of sourceDefinition(p.source.type)?.pathKeys ?? []) {
+      if (typeof s[key] === 'string') s[key] = path.resolve(base, s[key]);
+    }
   }
   for (const k of ['ca', 'cert', 'key'] as const) {
     const v = config.mqtt[k];
@@ -192,13 +192,7 @@ function semanticProblems(config: DaemonConfig): string[] {
         problems.push(errorMessage(err));
       }
     }
-    const s = p.source;
-    if ((s.type === 'wav' || s.type === 'video-file') && !existsSync(s.path)) {
-      problems.push(`${at}.source.path: nothing at ${s.path}`);
-    }
-    if (s.type === 'images' && !/[*?[{]/.test(path.basename(s.path)) && !existsSync(s.path)) {
-      problems.push(`${at}.source.path: nothing at ${s.path}`);
-    }
+    problems.push(...sourceProblems(p.source, `${at}.source`));
   });
   if (config.http.enabled && !LOOPBACK.test(config.http.host) && !config.http.token) {
     problems.push(`http.token: required when http.host (${config.http.host}) is not a loopback address`);

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
+import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/index.js';
 import { errorMessage } from '../errors.js';
 import { EmbeddedBroker, type BrokerAddress } from '../transport/mqtt/embedded-broker.js';
 import { discoveryMessages, homeAssistantStatusTopic, isHomeAssistantOnline } from '../transport/mqtt/home-assistant.js';

@@ -1,9 +1,5 @@
 /** `edgerun devices`: which runtimes and accelerators this machine has. */
-import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
-import { EngineChoiceStore, defaultCliStateDir, machineFingerprint } from '../delegates/cpu-choice/engine-choice-store.js';
-import { loadTflite } from '../delegates/tflite/tflite-library.js';
-import { onnxRuntimeStatus, type OnnxRuntimeStatus } from '../delegates/onnx/onnx-availability.js';
-import { wasmRuntimeVersion } from '../delegates/tflite-wasm/tflite-wasm-runtime.js';
+import { probeEdgeTpu, type EdgeTpuProbeResult, EngineChoiceStore, defaultCliStateDir, machineFingerprint, loadTflite, onnxRuntimeStatus, type OnnxRuntimeStatus, wasmRuntimeVersion } from '../delegates/index.js';
 import { errorMessage } from '../errors.js';
 
 export interface DevicesReport {

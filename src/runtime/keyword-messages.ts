@@ -2,7 +2,7 @@
  * The messages an audio pipeline publishes: one result per inference (schemas/result.v1.schema.json, task
  * `keyword`) and one event per detected keyword (schemas/keyword-event.v1.schema.json).
  */
-import type { AudioChunk } from '../sensors/frame.js';
+import type { AudioChunk } from '../sensors/index.js';
 import type { AudioInferenceOutcome } from '../inference/audio-model-runner.js';
 import type { ActiveModel } from '../inference/active-model.js';
 

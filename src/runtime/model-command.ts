@@ -5,12 +5,13 @@
  *   { "v": 1, "action": "swap", "device": "cam1", "pipeline": "classify",
  *     "model": { "catalog": "mobilenet_v2_1.0_224_inat_bird_quant" }        -- or { "sha256": H } (in the store)
  *                                                                            -- or { "url": U, "sha256": H, "id"?: name }
- *     "engine"?: "auto" | "cpu" | "edgetpu", "correlationId"?: "...",
+ *     "engine"?: one of the engine registry's choices (auto, edgetpu, cpu, onnx), "correlationId"?: "...",
  *     "timestamp": 1767225600000, "nonce": "...", "keyId": "laptop", "signature": "base64" }
  *
  * `action: "rollback"` returns the pipeline to its previous model and takes no `model`.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { ENGINE_CHOICES, type EngineChoice } from '../delegates/index.js';
 import { EdgerunError } from '../errors.js';
 import { MODEL_ID_PATTERN, SHA256_PATTERN } from '../models/catalog-schema.js';
 
@@ -22,7 +23,7 @@ export interface ModelCommand {
   device?: string;
   pipeline: string;
   model?: ModelRef;
-  engine?: 'auto' | 'cpu' | 'edgetpu';
+  engine?: EngineChoice;
   correlationId?: string;
   timestamp?: number;
   nonce?: string;
@@ -57,7 +58,7 @@ const commandSchema = {
       },
       oneOf: [{ required: ['catalog'], not: { anyOf: [{ required: ['sha256'] }, { required: ['url'] }] } }, { required: ['sha256'], not: { required: ['catalog'] } }],
     },
-    engine: { enum: ['auto', 'cpu', 'edgetpu'] },
+    engine: { enum: ENGINE_CHOICES },
     correlationId: { type: 'string', maxLength: 200 },
     timestamp: { type: 'integer', minimum: 0 },
     nonce: { type: 'string', minLength: 16, maxLength: 128 },

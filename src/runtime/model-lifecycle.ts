@@ -4,7 +4,7 @@
  * after the trust checks, and the card measurements of what it serves.
  */
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
+import type { EdgeTpuProbeResult } from '../delegates/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { CardStore } from '../models/card-store.js';
 import { loadCatalog, type Catalog } from '../models/catalog.js';

@@ -7,8 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
-import type { EngineChoice } from '../delegates/open-engine.js';
+import type { EdgeTpuProbeResult, EngineChoice } from '../delegates/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { installedModel } from '../models/catalog-install.js';
 import type { Catalog, CatalogModel, FileRole } from '../models/catalog.js';

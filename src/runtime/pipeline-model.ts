@@ -3,19 +3,15 @@
  * fails at run time, retries the TPU later, and swaps models between two frames (the old one is released only
  * after the switch).
  */
-import type { CpuVariantSetting } from '../delegates/cpu-choice/cpu-candidates.js';
+import { type CpuVariantSetting, type EdgeTpuProbeResult, openEngine, type EngineChoice, type OnnxGraphOptimization, type CpuChoice } from '../delegates/index.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
-import { openEngine, type EngineChoice } from '../delegates/open-engine.js';
-import type { OnnxGraphOptimization } from '../delegates/onnx/onnx-engine.js';
 import type { RawImage } from '../image/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { AudioModelRunner, type AudioInferenceOutcome, type AudioTaskOptions } from '../inference/audio-model-runner.js';
 import type { ActiveModel, ActiveModelChoice } from '../inference/active-model.js';
-import type { CpuChoice } from '../delegates/cpu-choice/choose-cpu-engine.js';
 import { ModelRunner, TaskMismatchError, type InferenceOutcome, type PreparedInput, type TaskOptions } from '../inference/model-runner.js';
 
 export interface ModelSpec {

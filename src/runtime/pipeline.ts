@@ -3,15 +3,10 @@
  * A slow model never builds a backlog: the newest frame wins and drops are counted.
  */
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/edgetpu/edgetpu-probe.js';
+import type { EdgeTpuProbeResult } from '../delegates/index.js';
 import { errorMessage } from '../errors.js';
 import { parseNormalize } from '../image/index.js';
-import { createSource } from '../sensors/create-source.js';
-import { FpsLimiter } from '../sensors/fps-limiter.js';
-import { BoundedQueue } from '../sensors/bounded-queue.js';
-import type { AudioChunk, Frame, Source, SourceItem, SourceStatus } from '../sensors/frame.js';
-import { LatestFrameBuffer } from '../sensors/latest-frame-buffer.js';
-import { DEFAULT_HOP_MS } from '../sensors/source-config.js';
+import { createSource, FpsLimiter, BoundedQueue, type AudioChunk, type Frame, type Source, type SourceItem, type SourceStatus, LatestFrameBuffer, DEFAULT_HOP_MS } from '../sensors/index.js';
 import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';

@@ -1,6 +1,9 @@
 import { elementCount, significantDims } from './tensor.js';
 
-export type TaskKind = 'classify' | 'detect' | 'segment' | 'pose' | 'face';
+import type { ImageTaskName } from './task-registry.js';
+
+/** The image tasks (keyword runs on audio and is never inferred from outputs). */
+export type TaskKind = ImageTaskName;
 
 export interface OutputSignature {
   shape: number[];

@@ -30,7 +30,8 @@ export interface TensorInfo {
   layout?: 'NHWC' | 'NCHW';
 }
 
-export type EngineKind = 'cpu' | 'edgetpu' | 'onnx';
+import type { EngineKind } from '../engine-registry.js';
+export type { EngineKind };
 
 /** Typed views over an output tensor's bytes. */
 export type TensorData =

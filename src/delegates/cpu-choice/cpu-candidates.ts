@@ -8,9 +8,7 @@ import { TfliteEngine, type NativeCpuVariant } from '../tflite/tflite-engine.js'
 import { TfliteWasmEngine } from '../tflite-wasm/tflite-wasm-engine.js';
 import { wasmRuntimeVersion } from '../tflite-wasm/tflite-wasm-runtime.js';
 
-/** `engines.cpuVariant` / `--cpu-variant`: a pinned CPU runtime, or `auto` to choose by measurement. */
-export type CpuVariantSetting = 'auto' | NativeCpuVariant | 'wasm';
-export const CPU_VARIANTS: readonly CpuVariantSetting[] = ['auto', 'xnnpack', 'builtin', 'wasm'];
+export { CPU_VARIANTS, type CpuVariantSetting } from '../tflite/definition.js';
 
 export interface CpuCandidate {
   /** e.g. `xnnpack/1t` */

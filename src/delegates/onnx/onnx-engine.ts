@@ -22,8 +22,8 @@ import type { FromWorker, RanOutput, ToWorker, WorkerValueMetadata } from './onn
 
 type OnnxWorkerClient = EngineWorkerClient<ToWorker, FromWorker>;
 
-export type OnnxGraphOptimization = 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
-export const ONNX_GRAPH_OPTIMIZATIONS: readonly OnnxGraphOptimization[] = ['disabled', 'basic', 'extended', 'layout', 'all'];
+import { ONNX_GRAPH_OPTIMIZATIONS, type OnnxGraphOptimization } from './definition.js';
+export { ONNX_GRAPH_OPTIMIZATIONS, type OnnxGraphOptimization };
 
 export interface OnnxOpenOptions {
   /** ONNX Runtime intra-op threads; default 1 (as the TFLite engine). */
