@@ -18,7 +18,7 @@ export async function runServe(args: string[]): Promise<number> {
     pretty: { type: 'boolean' },
   });
   const configPath = path.resolve(values.config ?? DEFAULT_CONFIG);
-  const config = await loadConfig(configPath);
+  const config = await loadConfig(configPath, { isolatePipelineProblems: true });
   const log = pino(
     { level: config.log.level, base: { device: config.device.id } },
     values.pretty ? pino.transport({ target: 'pino-pretty', options: { colorize: true } }) : undefined,

@@ -3,7 +3,8 @@
  * it publishes, written to the card store every few minutes and at stop (never per frame).
  */
 import type { Logger } from 'pino';
-import { isEngineKind, type EngineKind } from '../delegates/index.js';
+import type { EngineKind } from '../delegates/index.js';
+import type { ResultMessage } from './messages.js';
 import { errorMessage } from '../errors.js';
 import { hostInfo, type CardStore } from '../models/card-store.js';
 
@@ -32,13 +33,9 @@ export class CardRecorder {
     this.timer.unref();
   }
 
-  /** A published result message (pipeline.ts's shape). */
-  observe(message: Record<string, unknown>): void {
-    const model = message.model as { id?: unknown; sha256?: unknown } | undefined;
-    const timings = message.timings as { invokeMs?: unknown } | undefined;
-    const engine = message.engine;
-    if (typeof model?.id !== 'string' || typeof model.sha256 !== 'string' || typeof timings?.invokeMs !== 'number') return;
-    if (!isEngineKind(engine)) return;
+  /** A published result. */
+  observe(message: ResultMessage): void {
+    const { model, timings, engine } = message;
     const key = `${model.sha256}:${engine}`;
     let s = this.series.get(key);
     if (!s) this.series.set(key, (s = { modelId: model.id, sha256: model.sha256, engine, samples: [], dirty: false }));

@@ -64,6 +64,20 @@ export interface DaemonConfig {
   pipelines: PipelineConfig[];
   /** Where the file was read from (for messages). */
   source: string;
+  /**
+   * With `isolatePipelineProblems`: the problems of pipelines that cannot start, by pipeline id. The daemon reports
+   * those pipelines failed with these lines and runs the others.
+   */
+  pipelineProblems: Record<string, string[]>;
+}
+
+export interface ConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * `serve` and reload: a problem of one pipeline (a source it cannot build, a missing model file) fails that pipeline
+   * only. Without it (`config check`), every problem refuses the file.
+   */
+  isolatePipelineProblems?: boolean;
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -113,17 +127,18 @@ const ENV_OVERRIDES: [string, 'url' | 'username' | 'password'][] = [
   ['EDGERUN_MQTT_PASSWORD', 'password'],
 ];
 
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<DaemonConfig> {
+export async function loadConfig(file: string, options: ConfigOptions = {}): Promise<DaemonConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [`cannot read the file: ${errorMessage(err)}`]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, options);
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+export function parseConfig(text: string, file: string, options: ConfigOptions = {}): DaemonConfig {
+  const env = options.env ?? process.env;
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message}`));
   const data: unknown = doc.toJS() ?? {};
@@ -143,8 +158,18 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   config.source = file;
   config.device.id ??= sanitizeId(os.hostname());
   resolvePaths(config, path.dirname(path.resolve(file)));
-  const problems = [...trustProblems(config.trust), ...resolveCatalogModels(config.pipelines, config.models, config.stateDir)];
+  let problems = [...trustProblems(config.trust), ...resolveCatalogModels(config.pipelines, config.models, config.stateDir)];
   problems.push(...semanticProblems(config));
+  config.pipelineProblems = {};
+  if (options.isolatePipelineProblems) {
+    problems = problems.filter((p) => {
+      const index = PIPELINE_PROBLEM.exec(p)?.[1];
+      const pipeline = index === undefined ? undefined : config.pipelines[Number(index)];
+      if (!pipeline || DUPLICATE_ID.test(p)) return true;
+      (config.pipelineProblems[pipeline.id] ??= []).push(p);
+      return false;
+    });
+  }
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
 }
@@ -170,6 +195,10 @@ function resolvePaths(config: DaemonConfig, base: string): void {
     if (v) config.mqtt[k] = path.resolve(base, v);
   }
 }
+
+/** A problem of one pipeline: `pipelines[N]...`; a repeated id is the file's problem, not one pipeline's. */
+const PIPELINE_PROBLEM = /^pipelines\[(\d+)\]/;
+const DUPLICATE_ID = /^pipelines\[\d+\]\.id: /;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 

@@ -1,23 +1,29 @@
 /**
- * `edgerun serve`: owns the broker connection (or the embedded broker), the HTTP API and the pipelines. Each part
- * is started and stopped here; one failing pipeline is logged and reported, never fatal to the others.
+ * `edgerun serve`: the composition root. Starts the services in order (embedded broker, MQTT publisher, outputs on
+ * the runtime bus, model lifecycle, HTTP API), then the pipelines; stops them in reverse. One failing pipeline is
+ * logged and reported, never fatal to the others, whether it fails to build, to load its model or at run time.
  */
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/index.js';
-import { errorMessage } from '../errors.js';
-import { EmbeddedBroker, type BrokerAddress } from '../transport/mqtt/embedded-broker.js';
-import { discoveryMessages, homeAssistantStatusTopic, isHomeAssistantOnline } from '../transport/mqtt/home-assistant.js';
-import { HttpServer } from '../transport/http/http-server.js';
-import { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
+import { EdgerunError, errorMessage } from '../errors.js';
+import { isTaskName } from '../tasks/task-registry.js';
 import { SseHub } from '../transport/http/sse.js';
+import { HttpServer } from '../transport/http/http-server.js';
+import { EmbeddedBroker, type BrokerAddress } from '../transport/mqtt/embedded-broker.js';
+import { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
 import { registerHttpApi } from './http-api.js';
+import type { StatsMessage } from './messages.js';
 import { ModelLifecycle } from './model-lifecycle.js';
-import { Pipeline, type PipelineSink } from './pipeline.js';
-import type { ActiveModel } from '../inference/active-model.js';
+import { HomeAssistantOutput } from './outputs/home-assistant-output.js';
+import { MqttOutput } from './outputs/mqtt-output.js';
+import { SseOutput } from './outputs/sse-output.js';
+import { Pipeline, type PipelineStatus } from './pipeline.js';
+import { RuntimeBus } from './runtime-bus.js';
+import { ServiceGroup } from './service.js';
 
 export const VERSION = '0.1.0';
 
@@ -27,13 +33,43 @@ export interface DaemonAddresses {
   http?: { host: string; port: number };
 }
 
+export interface FailedPipeline {
+  id: string;
+  state: 'failed';
+  error: string;
+}
+
+/** A running pipeline whose new config could not be applied by a reload: it keeps serving the old one. */
+export type ServingPipeline = PipelineStatus & { reloadError?: string };
+
+export interface DaemonStatus {
+  version: string;
+  device: DaemonConfig['device'];
+  uptimeS: number;
+  engines: { tflite: 'cpu'; edgetpu: Record<string, unknown>; tpuQueue: number };
+  mqtt: Record<string, unknown>;
+  pipelines: (ServingPipeline | FailedPipeline)[];
+}
+
+export interface ReloadOutcome {
+  added: string[];
+  removed: string[];
+  restarted: string[];
+  /** Pipelines whose new config failed; a running one keeps serving its old config. */
+  failed: { id: string; error: string }[];
+}
+
 export class Daemon {
   readonly startedAt = Date.now();
+  readonly bus: RuntimeBus;
   private readonly pipelines = new Map<string, Pipeline>();
+  /** The config each running pipeline was started from (before the lifecycle's swapped-model substitution). */
+  private readonly configured = new Map<string, PipelineConfig>();
   private readonly failed = new Map<string, { config: PipelineConfig; error: string }>();
+  private readonly reloadErrors = new Map<string, string>();
+  private readonly services: ServiceGroup;
   private broker: EmbeddedBroker | undefined;
   private publisher: MqttPublisher | undefined;
-  private http: HttpServer | undefined;
   private readonly sse = new SseHub();
   private readonly tpuLock = new SerialQueue();
   private probe: EdgeTpuProbeResult = { available: false, devices: [], tried: [] };
@@ -47,18 +83,17 @@ export class Daemon {
   constructor(
     private config: DaemonConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.bus = new RuntimeBus(log);
+    this.services = new ServiceGroup(log);
+  }
 
   get deviceId(): string {
     return this.config.device.id;
   }
 
-  get topicRoot(): string {
-    return `${this.config.mqtt.topicPrefix}/${this.config.device.id}`;
-  }
-
   async start(): Promise<DaemonAddresses> {
-    const { config, log } = this;
+    const { config, log, bus, services } = this;
     this.probe = await probeEdgeTpu(config.engines.edgetpuLibrary ? { libraryPath: config.engines.edgetpuLibrary } : {});
     log.info(
       { edgetpu: this.probe.available ? { version: this.probe.version, devices: this.probe.devices } : { reason: this.probe.reason } },
@@ -67,14 +102,13 @@ export class Daemon {
 
     let url = config.mqtt.url;
     if (!url) {
-      this.broker = new EmbeddedBroker({ host: config.broker.host, port: config.broker.port, portConfigKey: 'broker.port', logger: log });
-      const address = await this.broker.start();
-      this.addresses.embeddedBroker = address;
-      url = address.url;
-      log.info({ url }, 'embedded MQTT broker listening');
+      const broker = new EmbeddedBroker({ host: config.broker.host, port: config.broker.port, portConfigKey: 'broker.port', logger: log });
+      this.broker = broker;
+      await services.start({ name: 'embedded-broker', start: async () => void (this.addresses.embeddedBroker = await broker.start()), stop: () => broker.stop() });
+      url = this.addresses.embeddedBroker!.url;
     }
     this.addresses.mqtt = url;
-    this.publisher = new MqttPublisher({
+    const publisher = new MqttPublisher({
       url,
       clientId: config.mqtt.clientId ?? `edgerun-${config.device.id}`,
       deviceId: config.device.id,
@@ -85,29 +119,51 @@ export class Daemon {
       logger: log,
       ...pick(config.mqtt, ['username', 'password', 'ca', 'cert', 'key']),
     });
-    await this.publisher.start();
-    this.lifecycle = new ModelLifecycle(config, { deviceId: config.device.id, topicRoot: this.topicRoot, pipeline: (id) => this.pipelines.get(id), probe: () => this.probe }, log, !!this.broker && LOOPBACK_HOST.test(config.broker.host));
-    this.lifecycle.start();
-    this.lifecycle.subscribe(this.publisher);
-    await this.subscribeCommands();
+    this.publisher = publisher;
+    // Resolves without waiting for the broker: results wait in the outbox until it lets us in.
+    await services.start({ name: 'mqtt-publisher', start: () => publisher.start(), stop: () => publisher.stop() });
+
+    const scope = { deviceId: config.device.id, topicPrefix: config.mqtt.topicPrefix };
+    await services.start(new MqttOutput(bus, publisher, scope, log));
+    await services.start(new SseOutput(bus, this.sse));
+    const ha = config.mqtt.homeAssistant;
+    if (ha.enabled) {
+      await services.start(
+        new HomeAssistantOutput(bus, publisher, { ...scope, discoveryPrefix: ha.discoveryPrefix, swVersion: VERSION, ...(config.device.name ? { deviceName: config.device.name } : {}) }, log),
+      );
+    }
+    const lifecycle = new ModelLifecycle(
+      config,
+      { deviceId: config.device.id, topicPrefix: config.mqtt.topicPrefix, pipeline: (id) => this.pipelines.get(id), probe: () => this.probe },
+      { bus, broker: publisher },
+      log,
+      !!this.broker && LOOPBACK_HOST.test(config.broker.host),
+    );
+    this.lifecycle = lifecycle;
+    await services.start(lifecycle);
 
     if (config.http.enabled) {
-      this.http = new HttpServer({
+      const http = new HttpServer({
         host: config.http.host,
         port: config.http.port,
         maxBodyBytes: config.http.maxBodyBytes,
         ...(config.http.token ? { token: config.http.token } : {}),
         onError: (err, req) => log.debug({ err: errorMessage(err), url: req.url }, 'HTTP request failed'),
       });
-      registerHttpApi(this.http, this, this.sse);
-      const address = await this.http.start();
-      this.addresses.http = { host: address.address, port: address.port };
-      log.info(this.addresses.http, 'HTTP API listening');
+      registerHttpApi(http, this, this.sse);
+      await services.start({
+        name: 'http',
+        start: async () => {
+          const address = await http.start();
+          this.addresses.http = { host: address.address, port: address.port };
+          log.info(this.addresses.http, 'HTTP API listening');
+        },
+        stop: () => http.stop(),
+      });
     }
 
     for (const p of config.pipelines.filter((p) => p.enabled)) await this.startPipeline(p);
-    this.publishDiscovery();
-    this.statsTimer = setInterval(() => this.publishStats(), config.mqtt.statsIntervalS * 1000);
+    this.statsTimer = setInterval(() => bus.emit('stats', this.stats()), config.mqtt.statsIntervalS * 1000);
     this.statsTimer.unref();
     this.ready = true;
     log.info({ pipelines: [...this.pipelines.keys()], failed: [...this.failed.keys()] }, 'edgerun running');
@@ -118,46 +174,43 @@ export class Daemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.statsTimer);
-      await Promise.all([...this.pipelines.values()].map((p) => p.stop().catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'pipeline stop failed'))));
-      this.lifecycle?.stop();
-      this.sse.close();
-      await this.http?.stop();
-      await this.publisher?.stop();
-      await this.broker?.stop();
+      await Promise.all([...this.pipelines.values()].map((p) => p.stop().catch((err: unknown) => this.log.error({ pipeline: p.id, err: errorMessage(err) }, 'pipeline stop failed'))));
+      await this.services.stopAll();
       this.log.info('edgerun stopped');
     })();
     return this.stopping;
   }
 
-  /** SIGHUP: re-read the config; pipelines added, removed or changed without touching the others. */
-  async reload(): Promise<{ added: string[]; removed: string[]; restarted: string[] }> {
-    const next = await loadConfig(this.config.source);
-    const before = new Map(this.config.pipelines.filter((p) => p.enabled).map((p) => [p.id, p]));
+  /**
+   * SIGHUP: re-read the config; pipelines added, removed or changed without touching the others. A changed pipeline's
+   * replacement is built and its model loaded before the running one stops: if that fails, the old one keeps serving.
+   */
+  async reload(): Promise<ReloadOutcome> {
+    const next = await loadConfig(this.config.source, { isolatePipelineProblems: true });
+    this.config = { ...this.config, pipelineProblems: next.pipelineProblems };
     const after = new Map(next.pipelines.filter((p) => p.enabled).map((p) => [p.id, p]));
-    const added: string[] = [];
-    const removed: string[] = [];
-    const restarted: string[] = [];
-    for (const [id] of before) {
-      if (!after.has(id)) {
-        await this.stopPipeline(id);
-        removed.push(id);
-      }
+    const outcome: ReloadOutcome = { added: [], removed: [], restarted: [], failed: [] };
+    for (const id of [...this.pipelines.keys(), ...this.failed.keys()]) {
+      if (after.has(id)) continue;
+      await this.stopPipeline(id);
+      this.bus.emit('pipelineState', { pipeline: id, state: 'removed' });
+      outcome.removed.push(id);
     }
     for (const [id, p] of after) {
-      const old = before.get(id);
+      const running = this.pipelines.get(id);
+      const old = running ? this.configured.get(id) : this.failed.get(id)?.config;
       if (!old) {
-        await this.startPipeline(p);
-        added.push(id);
+        if (await this.startPipeline(p)) outcome.added.push(id);
+        else outcome.failed.push({ id, error: this.failed.get(id)?.error ?? 'failed' });
       } else if (JSON.stringify(old) !== JSON.stringify(p)) {
-        await this.stopPipeline(id);
-        await this.startPipeline(p);
-        restarted.push(id);
+        const error = running ? await this.replacePipeline(running, p) : (await this.startPipeline(p)) ? undefined : this.failed.get(id)?.error;
+        if (error === undefined) outcome.restarted.push(id);
+        else outcome.failed.push({ id, error });
       }
     }
     this.config = { ...this.config, pipelines: next.pipelines };
-    this.publishDiscovery();
-    this.log.info({ added, removed, restarted }, 'config reloaded');
-    return { added, removed, restarted };
+    this.log.info(outcome, 'config reloaded');
+    return outcome;
   }
 
   /** Model store, catalog and remote swaps (undefined before start()). */
@@ -173,7 +226,7 @@ export class Daemon {
     return [...this.pipelines.values()];
   }
 
-  status(): Record<string, unknown> {
+  status(): DaemonStatus {
     return {
       version: VERSION,
       device: this.config.device,
@@ -185,109 +238,124 @@ export class Daemon {
       },
       mqtt: { url: redactUrl(this.addresses.mqtt), embedded: !!this.broker, ...(this.publisher ? this.publisher.state() : {}) },
       pipelines: [
-        ...this.allPipelines().map((p) => p.status()),
-        ...[...this.failed.entries()].map(([id, f]) => ({ id, state: 'failed', error: f.error })),
+        ...this.allPipelines().map((p): ServingPipeline => {
+          const reloadError = this.reloadErrors.get(p.id);
+          return { ...p.status(), ...(reloadError ? { reloadError } : {}) };
+        }),
+        ...[...this.failed.entries()].map(([id, f]): FailedPipeline => ({ id, state: 'failed', error: f.error })),
       ],
     };
   }
 
-  stats(): Record<string, unknown> {
+  stats(): StatsMessage {
     const mem = process.memoryUsage();
+    const outbox = this.publisher?.state();
     return {
       device: this.config.device.id,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
       loadAvg: os.loadavg(),
-      outbox: this.publisher ? pick(this.publisher.state(), ['connected', 'queued', 'dropped', 'delivered']) : undefined,
+      ...(outbox ? { outbox: { connected: outbox.connected, queued: outbox.queued, dropped: outbox.dropped, delivered: outbox.delivered } } : {}),
       pipelines: Object.fromEntries(
         this.allPipelines().map((p) => {
           const s = p.status();
-          return [p.id, { state: s.state, ...s.counters, fps: s.fps, latencyMs: s.latencyMs, invokeMs: s.invokeMs, engine: s.model?.engine, engineVariant: s.model?.engineVariant }];
+          return [
+            p.id,
+            {
+              state: s.state,
+              ...s.counters,
+              fps: s.fps,
+              latencyMs: s.latencyMs,
+              invokeMs: s.invokeMs,
+              ...(s.model ? { engine: s.model.engine } : {}),
+              ...(s.model?.engineVariant ? { engineVariant: s.model.engineVariant } : {}),
+            },
+          ];
         }),
       ),
     };
   }
 
-  private async startPipeline(config: PipelineConfig): Promise<void> {
-    const pipeline = new Pipeline(this.lifecycle?.effectiveConfig(config) ?? config, {
+  /** Builds a pipeline inside the guard: a config that cannot be built fails that pipeline only. */
+  private build(config: PipelineConfig): Pipeline {
+    return new Pipeline(this.lifecycle?.effectiveConfig(config) ?? config, {
       deviceId: this.config.device.id,
       engines: { ...this.config.engines, stateDir: this.config.stateDir },
       probe: this.probe,
       tpuLock: this.tpuLock,
-      sink: this.sink,
+      bus: this.bus,
       log: this.log,
     });
+  }
+
+  /** True when it runs; false when it failed (logged, reported in status and on the bus). */
+  private async startPipeline(config: PipelineConfig): Promise<boolean> {
     try {
+      const problems = this.config.pipelineProblems[config.id];
+      if (problems?.length) throw new PipelineConfigError(config.id, problems);
+      const pipeline = this.build(config);
       await pipeline.start();
-      this.pipelines.set(config.id, pipeline);
-      this.failed.delete(config.id);
+      this.serving(pipeline, config);
+      return true;
     } catch (err) {
       this.failed.set(config.id, { config, error: errorMessage(err) });
       this.log.error({ pipeline: config.id, err: errorMessage(err) }, 'pipeline failed to start; the others keep running');
+      this.bus.emit('pipelineState', { pipeline: config.id, state: 'failed', error: errorMessage(err) });
+      return false;
     }
+  }
+
+  /** Builds and opens the replacement first; only then stops `running`. Returns the error when `running` stays. */
+  private async replacePipeline(running: Pipeline, config: PipelineConfig): Promise<string | undefined> {
+    let next: Pipeline;
+    try {
+      const problems = this.config.pipelineProblems[config.id];
+      if (problems?.length) throw new PipelineConfigError(config.id, problems);
+      next = this.build(config);
+      await next.open();
+    } catch (err) {
+      const error = errorMessage(err);
+      this.reloadErrors.set(config.id, error);
+      this.log.error({ pipeline: config.id, err: error }, 'the changed pipeline cannot start; the running one keeps serving its old config');
+      return error;
+    }
+    this.pipelines.delete(running.id);
+    await running.stop().catch((err: unknown) => this.log.error({ pipeline: running.id, err: errorMessage(err) }, 'pipeline stop failed'));
+    next.startCapture();
+    this.serving(next, config);
+    return undefined;
+  }
+
+  private serving(pipeline: Pipeline, config: PipelineConfig): void {
+    this.pipelines.set(config.id, pipeline);
+    this.configured.set(config.id, config);
+    this.failed.delete(config.id);
+    this.reloadErrors.delete(config.id);
+    const task = pipeline.status().model?.task;
+    this.bus.emit('pipelineState', {
+      pipeline: config.id,
+      state: 'running',
+      ...(isTaskName(task) ? { task } : {}),
+      labels: pipeline.trackedLabels(),
+    });
   }
 
   private async stopPipeline(id: string): Promise<void> {
     this.failed.delete(id);
+    this.reloadErrors.delete(id);
+    this.configured.delete(id);
     const p = this.pipelines.get(id);
     if (!p) return;
     this.pipelines.delete(id);
     await p.stop();
   }
+}
 
-  private readonly sink: PipelineSink = {
-    result: (pipeline, message) => {
-      this.safePublish(`${this.topicRoot}/${pipeline}/result`, message);
-      this.lifecycle?.observeResult(message);
-      this.sse.broadcast('result', message);
-    },
-    event: (pipeline, message) => {
-      this.safePublish(`${this.topicRoot}/${pipeline}/event`, message);
-      this.sse.broadcast('event', message);
-    },
-    modelChanged: (pipeline, model: ActiveModel) => {
-      this.publisher?.publish(`${this.topicRoot}/${pipeline}/model`, JSON.stringify(model), { retain: true, qos: 1 });
-      this.sse.broadcast('model', { pipeline, ...model });
-    },
-  };
-
-  private safePublish(topic: string, message: Record<string, unknown>): void {
-    try {
-      this.publisher?.publish(topic, JSON.stringify(message));
-    } catch (err) {
-      this.log.error({ topic, err: errorMessage(err) }, 'publish failed');
-    }
-  }
-
-  private publishStats(): void {
-    this.safePublish(`${this.topicRoot}/stats`, this.stats());
-  }
-
-  private publishDiscovery(): void {
-    const ha = this.config.mqtt.homeAssistant;
-    if (!ha.enabled || !this.publisher) return;
-    for (const p of this.allPipelines()) {
-      const model = p.status().model;
-      for (const m of discoveryMessages(
-        { deviceId: this.deviceId, pipelineId: p.id, task: model?.task ?? p.config.task.type },
-        { discoveryPrefix: ha.discoveryPrefix, topicPrefix: this.config.mqtt.topicPrefix, swVersion: VERSION, ...(this.config.device.name ? { deviceName: this.config.device.name } : {}) },
-      )) {
-        this.publisher.publish(m.topic, m.payload, { retain: true, qos: 1 });
-      }
-    }
-  }
-
-  private async subscribeCommands(): Promise<void> {
-    const publisher = this.publisher;
-    if (!publisher) return;
-    const ha = this.config.mqtt.homeAssistant;
-    if (ha.enabled) {
-      // Home Assistant asks for discovery again when it restarts.
-      await publisher.subscribe(homeAssistantStatusTopic(ha.discoveryPrefix), (msg) => {
-        if (isHomeAssistantOnline(msg.topic, msg.payload, ha.discoveryPrefix)) this.publishDiscovery();
-      });
-    }
+/** A pipeline whose config has problems (sources it cannot build, missing files): it fails, the others run. */
+class PipelineConfigError extends EdgerunError {
+  constructor(id: string, problems: string[]) {
+    super('CONFIG', `pipeline ${id} cannot start: ${problems.join('; ')}`);
   }
 }
 

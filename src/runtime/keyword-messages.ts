@@ -5,6 +5,7 @@
 import type { AudioChunk } from '../sensors/index.js';
 import type { AudioInferenceOutcome } from '../inference/audio-model-runner.js';
 import type { ActiveModel } from '../inference/active-model.js';
+import type { KeywordEventMessage, ResultMessage } from './messages.js';
 
 export interface AudioMessageContext {
   device: string;
@@ -21,7 +22,7 @@ export function windowEndTime(ctx: AudioMessageContext, outcome: AudioInferenceO
   return ctx.chunk.capturedAt - (ctx.positionMs - outcome.window.endMs);
 }
 
-export function audioResultMessage(ctx: AudioMessageContext, outcome: AudioInferenceOutcome, now: number): Record<string, unknown> {
+export function audioResultMessage(ctx: AudioMessageContext, outcome: AudioInferenceOutcome, now: number): ResultMessage {
   const end = windowEndTime(ctx, outcome);
   return {
     v: 1,
@@ -48,7 +49,7 @@ export function audioResultMessage(ctx: AudioMessageContext, outcome: AudioInfer
 }
 
 /** Undefined when the outcome detected nothing. */
-export function keywordEventMessage(ctx: AudioMessageContext, outcome: AudioInferenceOutcome): Record<string, unknown> | undefined {
+export function keywordEventMessage(ctx: AudioMessageContext, outcome: AudioInferenceOutcome): KeywordEventMessage | undefined {
   const keyword = outcome.keyword;
   if (!keyword) return undefined;
   return {

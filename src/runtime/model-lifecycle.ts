@@ -9,7 +9,8 @@ import { EdgerunError, errorMessage } from '../errors.js';
 import { CardStore } from '../models/card-store.js';
 import { loadCatalog, type Catalog } from '../models/catalog.js';
 import { ModelStore } from '../models/model-store.js';
-import type { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
+import type { MessageBroker } from '../transport/mqtt/publisher.js';
+import { commandResultTopic, modelCommandTopic } from '../transport/mqtt/topics.js';
 import { RequestVerifier, type Channel } from '../trust/request-verifier.js';
 import { ActiveModels, configuredKey, type ModelTarget } from './active-models.js';
 import { CardRecorder } from './card-recorder.js';
@@ -18,10 +19,12 @@ import { BadCommandError, correlationIdOf, parseModelCommand, type ModelCommand 
 import { ModelSwapper } from './model-swapper.js';
 import type { Pipeline } from './pipeline.js';
 import type { ActiveModel } from '../inference/active-model.js';
+import type { RuntimeBus } from './runtime-bus.js';
+import type { Service } from './service.js';
 
 export interface LifecycleHost {
   deviceId: string;
-  topicRoot: string;
+  topicPrefix: string;
   pipeline(id: string): Pipeline | undefined;
   probe(): EdgeTpuProbeResult;
 }
@@ -43,10 +46,14 @@ export interface CommandAnswer {
   durationMs: number;
 }
 
-export const MODEL_COMMAND_TOPIC = 'cmd/model';
-export const COMMAND_RESULT_TOPIC = 'cmd/result';
+export interface LifecycleOutputs {
+  bus: RuntimeBus;
+  /** Where remote commands arrive and are answered. */
+  broker: MessageBroker;
+}
 
-export class ModelLifecycle {
+export class ModelLifecycle implements Service {
+  readonly name = 'model-lifecycle';
   readonly store: ModelStore;
   readonly cards: CardStore;
   private catalogCache: Catalog | undefined;
@@ -59,6 +66,7 @@ export class ModelLifecycle {
   constructor(
     private readonly config: DaemonConfig,
     private readonly host: LifecycleHost,
+    private readonly outputs: LifecycleOutputs,
     private readonly log: Logger,
     /** Commands through the embedded broker bound to loopback count as local. */
     private readonly localBroker: boolean,
@@ -87,9 +95,12 @@ export class ModelLifecycle {
 
   start(): void {
     this.recorder.start();
+    this.outputs.bus.on('result', this.name, (m) => this.recorder.observe(m));
+    this.subscribe(this.outputs.broker);
   }
 
   stop(): void {
+    this.outputs.bus.off(this.name);
     this.recorder.stop();
   }
 
@@ -97,9 +108,9 @@ export class ModelLifecycle {
    * Subscribes to `<prefix>/<device>/cmd/model`; every command is answered on `cmd/result`. Does not wait for the
    * broker: the daemon starts while the broker is down, and the publisher subscribes again on every reconnect.
    */
-  subscribe(publisher: MqttPublisher): void {
-    const answerTopic = `${this.host.topicRoot}/${COMMAND_RESULT_TOPIC}`;
-    const granted = publisher.subscribe(`${this.host.topicRoot}/${MODEL_COMMAND_TOPIC}`, async (msg) => {
+  private subscribe(broker: MessageBroker): void {
+    const answerTopic = commandResultTopic(this.host.deviceId, this.host.topicPrefix);
+    const granted = broker.subscribe(modelCommandTopic(this.host.deviceId, this.host.topicPrefix), async (msg) => {
       let payload: unknown;
       try {
         payload = JSON.parse(msg.payload.toString('utf8'));
@@ -110,7 +121,7 @@ export class ModelLifecycle {
         payload === undefined
           ? this.failure(undefined, undefined, new BadCommandError('not a model command: the payload is not JSON'), Date.now())
           : await this.execute(payload, { local: this.localBroker, name: 'MQTT' });
-      publisher.publish(answerTopic, JSON.stringify(answer), { qos: 1 });
+      broker.publish(answerTopic, JSON.stringify(answer), { qos: 1 });
     });
     granted.catch((err: unknown) => this.log.warn({ err: errorMessage(err) }, 'model command subscription not confirmed yet; it is renewed on reconnect'));
   }
@@ -146,10 +157,6 @@ export class ModelLifecycle {
     const entry = this.active.get(id, configuredKey(configured));
     const active = pipeline.status().model;
     return { ...(active ? { active } : {}), current: entry?.current ?? { kind: 'config' }, history: entry?.history ?? [] };
-  }
-
-  observeResult(message: Record<string, unknown>): void {
-    this.recorder.observe(message);
   }
 
   /** Runs one swap or rollback command; never throws: failures are answers. */

@@ -64,6 +64,13 @@ export class PipelineModel {
     return active;
   }
 
+  /** The names of the labels the serving model knows (empty when it has none). */
+  labelNames(): string[] {
+    const labels = this.runner?.labels;
+    if (!labels) return [];
+    return Array.isArray(labels) ? [...(labels as readonly string[])] : [...(labels as ReadonlyMap<number, string>).values()];
+  }
+
   get current(): ActiveModel | undefined {
     return this.active;
   }

@@ -15,20 +15,16 @@ import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
+import type { ObjectEventMessage, ResultMessage } from './messages.js';
+import type { RuntimeBus } from './runtime-bus.js';
 import { PipelineModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
-
-export interface PipelineSink {
-  result(pipeline: string, message: Record<string, unknown>): void;
-  event(pipeline: string, message: Record<string, unknown>): void;
-  modelChanged(pipeline: string, model: ActiveModel): void;
-}
 
 export interface PipelineDeps {
   deviceId: string;
   engines: EngineSettings & { invokeTimeoutMs: number };
   probe: EdgeTpuProbeResult;
   tpuLock: SerialQueue;
-  sink: PipelineSink;
+  bus: RuntimeBus;
   log: Logger;
 }
 
@@ -54,6 +50,9 @@ export interface PipelineStatus {
   latencyMs: { p50: number | null; p99: number | null };
   invokeMs: { p50: number | null; p99: number | null };
 }
+
+/** A model with more labels than this (COCO's 90) gets per-label entities only for the labels a config lists. */
+const MAX_AUTO_TRACKED_LABELS = 20;
 
 /** Audio waiting for the model beyond this much is dropped (oldest first): a stalled model never builds latency. */
 const MAX_AUDIO_BACKLOG_MS = 2000;
@@ -108,6 +107,12 @@ export class Pipeline {
 
   /** Opens the model (errors propagate: a pipeline whose model cannot load does not start) and starts capture. */
   async start(): Promise<void> {
+    await this.open();
+    this.startCapture();
+  }
+
+  /** The first half of start: loads the model. A reload does this before it stops the pipeline being replaced. */
+  async open(): Promise<void> {
     try {
       await this.model.open();
     } catch (err) {
@@ -115,6 +120,10 @@ export class Pipeline {
       this.error = errorMessage(err);
       throw err;
     }
+  }
+
+  /** The second half: the source starts and frames flow. */
+  startCapture(): void {
     this.source.start((item) => this.onItem(item));
     this.state = 'running';
     this.loop = this.audio ? this.runAudio(this.audio) : this.run();
@@ -149,6 +158,12 @@ export class Pipeline {
       timings: roundAll(outcome.timings),
       result: outcome.result,
     };
+  }
+
+  /** The labels Home Assistant gets an entity each for: `task.labels` when set, else the model's when there are few. */
+  trackedLabels(): string[] {
+    const names = this.model.labelNames();
+    return names.length <= MAX_AUTO_TRACKED_LABELS ? names : [];
   }
 
   get modelSpec(): ModelSpec {
@@ -222,9 +237,9 @@ export class Pipeline {
         this.invoke.add(outcome.timings.invokeMs);
         const now = Date.now();
         this.latency.add(Math.max(0, now - windowEndTime(ctx, outcome)));
-        if (this.config.publish.results) this.deps.sink.result(this.id, audioResultMessage(ctx, outcome, now));
+        if (this.config.publish.results) this.deps.bus.emit('result', audioResultMessage(ctx, outcome, now));
         const event = keywordEventMessage(ctx, outcome);
-        if (event && this.config.publish.events) this.deps.sink.event(this.id, event);
+        if (event && this.config.publish.events) this.deps.bus.emit('event', event);
       }
     });
   }
@@ -271,7 +286,7 @@ export class Pipeline {
     const captureToPublishMs = Math.max(0, now - frame.capturedAt);
     this.latency.add(captureToPublishMs);
     if (this.config.publish.results) {
-      this.deps.sink.result(this.id, {
+      const message: ResultMessage = {
         v: 1,
         device: this.deps.deviceId,
         pipeline: this.id,
@@ -286,7 +301,8 @@ export class Pipeline {
         timings: { ...roundAll(outcome.timings), captureToPublishMs },
         result: outcome.result,
         publishedAt: new Date(now).toISOString(),
-      });
+      };
+      this.deps.bus.emit('result', message);
     }
     if (this.tracker && Array.isArray(outcome.result.objects)) {
       const detections = (outcome.result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
@@ -297,19 +313,21 @@ export class Pipeline {
   }
 
   private publishEvent(e: ObjectEvent): void {
-    this.deps.sink.event(this.id, {
+    const { endTime, ...rest } = e;
+    const message: ObjectEventMessage = {
       v: 1,
-      ...e,
+      ...rest,
       device: this.deps.deviceId,
       pipeline: this.id,
       startTime: new Date(e.startTime).toISOString(),
-      ...(e.endTime !== undefined ? { endTime: new Date(e.endTime).toISOString() } : {}),
-    });
+      ...(endTime !== undefined ? { endTime: new Date(endTime).toISOString() } : {}),
+    };
+    this.deps.bus.emit('event', message);
   }
 
   private onModelChange(model: ActiveModel): void {
     this.deps.log.info({ pipeline: this.id, model: model.id, engine: model.engine, reason: model.reason }, 'model active');
-    this.deps.sink.modelChanged(this.id, model);
+    this.deps.bus.emit('modelChanged', { pipeline: this.id, model });
   }
 }
 

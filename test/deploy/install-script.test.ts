@@ -142,7 +142,7 @@ describe('systemd/edgerun.yaml (the board config install.sh and Dockerfile.arm64
     const text = readFileSync(path.join(repoRoot, 'systemd/edgerun.yaml'), 'utf8');
     const withModels = text.replace(/^modelsDir: .*$/m, `modelsDir: ${path.join(sharedDir, 'models')}`);
     expect(withModels).not.toBe(text);
-    const config = parseConfig(withModels, '/etc/edgerun/edgerun.yaml', {});
+    const config = parseConfig(withModels, '/etc/edgerun/edgerun.yaml', { env: {} });
     expect(config.stateDir).toBe('/var/lib/edgerun');
     expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8080 });
     expect(config.pipelines.map((p) => [p.id, p.source.type])).toEqual([['camera', 'v4l2']]);
@@ -150,6 +150,6 @@ describe('systemd/edgerun.yaml (the board config install.sh and Dockerfile.arm64
 
   it('names the missing models when they are not there yet', () => {
     const text = readFileSync(path.join(repoRoot, 'systemd/edgerun.yaml'), 'utf8').replace(/^modelsDir: .*$/m, `modelsDir: ${tmpdir()}/edgerun-no-models`);
-    expect(() => parseConfig(text, '/etc/edgerun/edgerun.yaml', {})).toThrow(/no model file at .*ssd_mobilenet_v1_coco_quant_postprocess\.tflite/);
+    expect(() => parseConfig(text, '/etc/edgerun/edgerun.yaml', { env: {} })).toThrow(/no model file at .*ssd_mobilenet_v1_coco_quant_postprocess\.tflite/);
   });
 });

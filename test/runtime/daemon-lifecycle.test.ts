@@ -139,7 +139,7 @@ describe('reload', () => {
 
     writeFileSync(file, body(keep + change(8) + added));
     const outcome = await h.daemon.reload();
-    expect(outcome).toEqual({ added: ['added'], removed: ['gone'], restarted: ['change'] });
+    expect(outcome).toEqual({ added: ['added'], removed: ['gone'], restarted: ['change'], failed: [] });
     expect(h.daemon.pipeline('keep')).toBe(kept); // the same running object
     expect(h.daemon.pipeline('gone')).toBeUndefined();
     await wait(500);
@@ -172,3 +172,71 @@ pipelines: []
     await h.stop();
   });
 });
+
+describe('a pipeline that cannot be built', () => {
+  const wavDir = path.join(sharedDir, 'media', 'speech');
+  // 10 ms at 22050 Hz is 220.5 samples: the WAV source refuses it. The schema allows both values.
+  const badWav = `  - id: bad\n    source: { type: wav, path: "${wavDir}", sampleRate: 22050, hopMs: 10 }\n    model: { path: micro_speech_quantized.tflite }\n`;
+  const good = `  - id: good\n    source: { type: images, path: "${sharedMedia('bird.bmp')}", fps: 10, loop: true }\n    model: { path: mobilenet_v1_0.25_128_quant.tflite }\n`;
+  const body = (dir: string, pipelines: string): string =>
+    `modelsDir: ${path.join(sharedDir, 'models')}\nstateDir: ${dir}\nhttp: { port: 0 }\ndevice: { id: build-dev }\nmqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }\npipelines:\n${pipelines}`;
+
+  it('config check names it; serve runs the good pipeline and reports the bad one failed with the reason', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'edgerun.yaml');
+    writeFileSync(file, body(dir, good + badWav));
+    const { loadConfig } = await import('../../src/runtime/config.js');
+    await expect(loadConfig(file)).rejects.toThrow(/pipelines\[1\]\.source\.hopMs 10 is not a whole number of samples at 22050 Hz \(220\.5\)/);
+    const h = await startDaemon(await loadConfig(file, { isolatePipelineProblems: true }));
+    await wait(700);
+    expect(h.daemon.pipeline('good')!.status().counters.inferred).toBeGreaterThan(0);
+    const bad = h.daemon.status().pipelines.find((p) => p.id === 'bad');
+    expect(bad).toMatchObject({ state: 'failed' });
+    expect((bad as { error: string }).error).toMatch(/pipeline bad cannot start: pipelines\[1\]\.source\.hopMs 10 is not a whole number of samples/);
+    const health = (await (await fetch(`${h.httpUrl}/healthz`)).json()) as { ready: boolean; failed: number };
+    expect(health).toMatchObject({ ready: true, failed: 1 });
+    await h.stop();
+  });
+
+  it('a reload that breaks a running pipeline leaves the old one serving, and says so', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'edgerun.yaml');
+    writeFileSync(file, body(dir, good));
+    const garbage = path.join(dir, 'garbage.tflite');
+    writeFileSync(garbage, Buffer.alloc(4096, 7));
+    const { loadConfig } = await import('../../src/runtime/config.js');
+    const h = await startDaemon(await loadConfig(file, { isolatePipelineProblems: true }));
+    await wait(500);
+    const running = h.daemon.pipeline('good')!;
+
+    // A model file that exists but is not a model: passes the config, fails to load.
+    writeFileSync(file, body(dir, good.replace('mobilenet_v1_0.25_128_quant.tflite', garbage)));
+    const broken = await h.daemon.reload();
+    expect(broken.restarted).toEqual([]);
+    expect(broken.failed).toHaveLength(1);
+    expect(broken.failed[0]!.id).toBe('good');
+    expect(broken.failed[0]!.error).toMatch(/garbage\.tflite/);
+    expect(h.daemon.pipeline('good')).toBe(running);
+    const before = running.status().counters.inferred;
+    await wait(500);
+    expect(running.status().counters.inferred).toBeGreaterThan(before);
+    const status = h.daemon.status().pipelines.find((p) => p.id === 'good') as { state: string; reloadError?: string };
+    expect(status.state).toBe('running');
+    expect(status.reloadError).toMatch(/garbage\.tflite/);
+
+    // A source it cannot build: the same.
+    writeFileSync(file, body(dir, badWav.replace('id: bad', 'id: good')));
+    const unbuildable = await h.daemon.reload();
+    expect(unbuildable.failed.map((f) => f.id)).toEqual(['good']);
+    expect(h.daemon.pipeline('good')).toBe(running);
+
+    // The config fixed again: the pipeline restarts on it and the reload error clears.
+    writeFileSync(file, body(dir, good.replace('fps: 10', 'fps: 5')));
+    const fixed = await h.daemon.reload();
+    expect(fixed).toMatchObject({ restarted: ['good'], failed: [] });
+    expect(h.daemon.pipeline('good')).not.toBe(running);
+    expect(h.daemon.status().pipelines.find((p) => p.id === 'good')).not.toHaveProperty('reloadError');
+    await h.stop();
+  });
+});
+

@@ -285,7 +285,7 @@ describe('config', () => {
 
   it('environment variables override the broker URL and credentials', async () => {
     const { parseConfig } = await import('../../src/runtime/config.js');
-    const c = parseConfig('pipelines: []\n', 'x.yaml', { EDGERUN_MQTT_URL: 'mqtt://10.0.0.5:1883', EDGERUN_MQTT_USERNAME: 'u', EDGERUN_MQTT_PASSWORD: 'p' });
+    const c = parseConfig('pipelines: []\n', 'x.yaml', { env: { EDGERUN_MQTT_URL: 'mqtt://10.0.0.5:1883', EDGERUN_MQTT_USERNAME: 'u', EDGERUN_MQTT_PASSWORD: 'p' } });
     expect(c.mqtt).toMatchObject({ url: 'mqtt://10.0.0.5:1883', username: 'u', password: 'p' });
   });
 });

@@ -2,27 +2,37 @@
  * Home Assistant MQTT discovery: pure builders for the retained `<prefix>/<component>/<node_id>/<object_id>/config`
  * messages that make a pipeline show up as entities of one edgerun device.
  *
- * The entities read the pipeline's result topic, whose JSON is assumed to be shaped like the task results:
- *   classify: { "classes": [{ "label": "cat", "score": 0.9 }, ...] }   (best first)
- *   detect / face: { "objects": [{ "label": "person", "score": 0.8, "box": {...} }, ...] }
+ * The entities read the pipeline's slim, retained state topic (`<prefix>/<device>/<pipeline>/state`), which carries
+ * only what a person calls a change (the top label; the object count and the count per label) and is published only
+ * when it changes, so Home Assistant records a state change when there is one, not at every inference. Which entities
+ * a task has, and their templates, is the task registry's (src/tasks/*-task.ts); this module makes configs of them.
  * Entities of one device share its availability topic (`edgerun/<device>/status`, online/offline), so they turn
  * unavailable when the daemon's Last Will fires.
  *
- * Home Assistant forgets discovered entities only when told; it re-reads retained configs on restart and announces
- * itself with `online` on `homeassistant/status`, which is when these configs should be sent again
- * (isHomeAssistantOnline()).
+ * Home Assistant forgets discovered entities only when told (an empty retained config); it re-reads retained configs
+ * on restart and announces itself with `online` on `homeassistant/status`, which is when these configs should be
+ * sent again (isHomeAssistantOnline()).
  */
-import { DEFAULT_TOPIC_PREFIX, STATUS_OFFLINE, STATUS_ONLINE, resultTopic, statusTopic } from './topics.js';
+import { DEFAULT_TOPIC_PREFIX, STATUS_OFFLINE, STATUS_ONLINE, stateTopic, statusTopic } from './topics.js';
 
 export const DEFAULT_DISCOVERY_PREFIX = 'homeassistant';
+
+/** One entity, as a task defines it (src/tasks/task-definition.ts's HaEntity). */
+export interface HaEntitySpec {
+  component: 'sensor' | 'binary_sensor';
+  suffix: string;
+  name: string;
+  valueTemplate: string;
+  icon?: string;
+  stateClass?: 'measurement';
+  unit?: string;
+  binary?: true;
+}
 
 export interface HaPipeline {
   deviceId: string;
   pipelineId: string;
-  /** classify, detect, face; other tasks get no entities. */
-  task: string;
-  /** detect/face: one extra "<label> detected" binary sensor per label. */
-  labels?: string[];
+  entities: readonly HaEntitySpec[];
 }
 
 export interface HaDiscoveryOptions {
@@ -79,25 +89,13 @@ export function discoveryId(text: string): string {
   return id.length > 0 ? id : 'x';
 }
 
-/** A Jinja string literal. */
-function jinjaString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-const HAS_CLASSES = 'value_json.classes is defined and value_json.classes | length > 0';
-const HAS_OBJECTS = 'value_json.objects is defined and value_json.objects | length > 0';
-
-function objectTasks(task: string): boolean {
-  return task === 'detect' || task === 'face';
-}
-
-/** The discovery messages of one pipeline: empty for tasks Home Assistant has no entity for. */
+/** The discovery messages of one pipeline's entities. */
 export function discoveryMessages(pipeline: HaPipeline, options: HaDiscoveryOptions = {}): DiscoveryMessage[] {
   const discoveryPrefix = options.discoveryPrefix ?? DEFAULT_DISCOVERY_PREFIX;
   const topicPrefix = options.topicPrefix ?? DEFAULT_TOPIC_PREFIX;
   const node = discoveryId(pipeline.deviceId);
   const pipe = discoveryId(pipeline.pipelineId);
-  const stateTopic = resultTopic(pipeline.deviceId, pipeline.pipelineId, topicPrefix);
+  const state = stateTopic(pipeline.deviceId, pipeline.pipelineId, topicPrefix);
   const device: HaDevice = {
     identifiers: [`edgerun_${node}`],
     name: options.deviceName ?? pipeline.deviceId,
@@ -111,8 +109,8 @@ export function discoveryMessages(pipeline: HaPipeline, options: HaDiscoveryOpti
     const config: HaEntityConfig = {
       unique_id: `edgerun_${node}_${objectId}`,
       default_entity_id: `${component}.edgerun_${node}_${objectId}`,
-      state_topic: stateTopic,
-      json_attributes_topic: stateTopic,
+      state_topic: state,
+      json_attributes_topic: state,
       availability_topic: statusTopic(pipeline.deviceId, topicPrefix),
       payload_available: STATUS_ONLINE,
       payload_not_available: STATUS_OFFLINE,
@@ -129,48 +127,16 @@ export function discoveryMessages(pipeline: HaPipeline, options: HaDiscoveryOpti
     };
   };
 
-  if (pipeline.task === 'classify') {
-    return [
-      entity('sensor', 'top_label', {
-        name: `${pipeline.pipelineId} top label`,
-        icon: 'mdi:label-outline',
-        value_template: `{{ value_json.classes[0].label if ${HAS_CLASSES} else 'none' }}`,
-      }),
-    ];
-  }
-  if (!objectTasks(pipeline.task)) return [];
-  const messages = [
-    entity('sensor', 'objects', {
-      name: `${pipeline.pipelineId} objects`,
-      icon: 'mdi:counter',
-      state_class: 'measurement',
-      unit_of_measurement: 'objects',
-      value_template: `{{ value_json.objects | length if value_json.objects is defined else 0 }}`,
+  return pipeline.entities.map((e) =>
+    entity(e.component, e.suffix, {
+      name: `${pipeline.pipelineId} ${e.name}`,
+      value_template: e.valueTemplate,
+      ...(e.icon ? { icon: e.icon } : {}),
+      ...(e.stateClass ? { state_class: e.stateClass } : {}),
+      ...(e.unit ? { unit_of_measurement: e.unit } : {}),
+      ...(e.binary ? { payload_on: 'ON', payload_off: 'OFF' } : {}),
     }),
-    entity('binary_sensor', 'detected', {
-      name: `${pipeline.pipelineId} detected`,
-      payload_on: 'ON',
-      payload_off: 'OFF',
-      value_template: `{{ 'ON' if ${HAS_OBJECTS} else 'OFF' }}`,
-    }),
-  ];
-  const seen = new Set<string>();
-  for (const label of pipeline.labels ?? []) {
-    const suffix = `${discoveryId(label)}_detected`;
-    if (seen.has(suffix)) continue;
-    seen.add(suffix);
-    messages.push(
-      entity('binary_sensor', suffix, {
-        name: `${pipeline.pipelineId} ${label} detected`,
-        payload_on: 'ON',
-        payload_off: 'OFF',
-        value_template:
-          `{{ 'ON' if value_json.objects is defined and ` +
-          `value_json.objects | selectattr('label', 'equalto', ${jinjaString(label)}) | list | length > 0 else 'OFF' }}`,
-      }),
-    );
-  }
-  return messages;
+  );
 }
 
 /** Empty retained payloads on the same topics: Home Assistant deletes the entities. */

@@ -24,7 +24,8 @@ import { EventEmitter } from 'node:events';
 import mqtt, { ErrorWithReasonCode, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { errorMessage, EdgerunError } from '../../errors.js';
-import type { Publisher, PublishOptions } from './publisher.js';
+import type { CommandHandler, MessageBroker, PublishOptions } from './publisher.js';
+export type { CommandHandler, CommandMessage } from './publisher.js';
 import { Outbox, type OutboxOptions, type OutboxRecord, type Qos } from '../outbox/outbox.js';
 import { DEFAULT_ID_FIELD, ID_USER_PROPERTY, withMessageId } from './message-id.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
@@ -111,13 +112,6 @@ export interface PublisherState {
   lastError: PublisherError | null;
 }
 
-export interface CommandMessage {
-  topic: string;
-  payload: Buffer;
-}
-
-export type CommandHandler = (message: CommandMessage) => void | Promise<void>;
-
 interface Subscription {
   filter: string;
   handler: CommandHandler;
@@ -166,7 +160,7 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-export class MqttPublisher extends EventEmitter<PublisherEvents> implements Publisher {
+export class MqttPublisher extends EventEmitter<PublisherEvents> implements MessageBroker {
   private client: MqttClient | undefined;
   private outbox: Outbox | undefined;
   private readonly backoff: ReconnectBackoff;

@@ -13,3 +13,32 @@ export function statusTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): st
 export function resultTopic(deviceId: string, pipelineId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
   return `${prefix}/${deviceId}/${pipelineId}/result`;
 }
+
+/** Object and keyword events of a pipeline. */
+export function eventTopic(deviceId: string, pipelineId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/${pipelineId}/event`;
+}
+
+/** Retained: the model a pipeline serves. */
+export function modelTopic(deviceId: string, pipelineId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/${pipelineId}/model`;
+}
+
+/** Retained: a pipeline's slim state (what Home Assistant's entities read); changes only when the state does. */
+export function stateTopic(deviceId: string, pipelineId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/${pipelineId}/state`;
+}
+
+/** The daemon's periodic counters. */
+export function statsTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/stats`;
+}
+
+/** Remote model commands, and their answers. */
+export function modelCommandTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/cmd/model`;
+}
+
+export function commandResultTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/cmd/result`;
+}

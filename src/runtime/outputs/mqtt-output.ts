@@ -1,0 +1,47 @@
+/** Results, events, models and stats from the bus to their MQTT topics (results and events through the outbox). */
+import type { Logger } from 'pino';
+import { errorMessage } from '../../errors.js';
+import type { Publisher } from '../../transport/mqtt/publisher.js';
+import { eventTopic, modelTopic, resultTopic, statsTopic } from '../../transport/mqtt/topics.js';
+import type { RuntimeBus } from '../runtime-bus.js';
+import type { Service } from '../service.js';
+
+export interface TopicScope {
+  deviceId: string;
+  topicPrefix: string;
+}
+
+export class MqttOutput implements Service {
+  readonly name = 'mqtt-output';
+
+  constructor(
+    private readonly bus: RuntimeBus,
+    private readonly publisher: Publisher,
+    private readonly scope: TopicScope,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    const { deviceId, topicPrefix } = this.scope;
+    this.bus.on('result', this.name, (m) => this.send(resultTopic(deviceId, m.pipeline, topicPrefix), m));
+    this.bus.on('event', this.name, (m) => this.send(eventTopic(deviceId, m.pipeline, topicPrefix), m));
+    this.bus.on('stats', this.name, (m) => this.send(statsTopic(deviceId, topicPrefix), m));
+    this.bus.on('modelChanged', this.name, (m) => this.publisher.publish(modelTopic(deviceId, m.pipeline, topicPrefix), JSON.stringify(m.model), { retain: true, qos: 1 }));
+    this.bus.on('pipelineState', this.name, (m) => {
+      // A removed pipeline's retained model topic would otherwise describe a pipeline that no longer exists.
+      if (m.state === 'removed') this.publisher.publish(modelTopic(deviceId, m.pipeline, topicPrefix), '', { retain: true, qos: 1 });
+    });
+  }
+
+  stop(): void {
+    this.bus.off(this.name);
+  }
+
+  private send(topic: string, message: object): void {
+    try {
+      this.publisher.publish(topic, JSON.stringify(message));
+    } catch (err) {
+      this.log.error({ topic, err: errorMessage(err) }, 'publish failed');
+    }
+  }
+}
