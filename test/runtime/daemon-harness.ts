@@ -26,9 +26,23 @@ export function makeConfig(yaml: string, opts: { stateDir?: string; file?: strin
   return parseConfig(text, opts.file ?? path.join(stateDir, 'edgerun.yaml'));
 }
 
-export async function startDaemon(config: DaemonConfig): Promise<Harness> {
-  const daemon = new Daemon(config, pino({ level: 'silent' }));
+export async function startDaemon(config: DaemonConfig, log: pino.Logger = pino({ level: 'silent' })): Promise<Harness> {
+  const daemon = new Daemon(config, log);
   const addresses = await daemon.start();
   const httpUrl = addresses.http ? `http://127.0.0.1:${addresses.http.port}` : '';
   return { daemon, config, httpUrl, stop: () => daemon.stop() };
 }
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A real pino logger whose JSON lines land in `lines` (warn = 40, error = 50). */
+export function capturingLogger(level: pino.Level = 'info'): { log: pino.Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const log = pino({ level }, { write: (chunk: string) => void lines.push(JSON.parse(chunk) as LogLine) });
+  return { log, lines };
+}
+

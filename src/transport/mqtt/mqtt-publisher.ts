@@ -21,25 +21,21 @@
  * queueing is off, and retained state waits in our own map.
  */
 import { EventEmitter } from 'node:events';
-import mqtt, { ErrorWithReasonCode, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { errorMessage, EdgerunError } from '../../errors.js';
 import type { CommandHandler, MessageBroker, PublishOptions } from './publisher.js';
 export type { CommandHandler, CommandMessage } from './publisher.js';
-import { Outbox, type OutboxOptions, type OutboxRecord, type Qos } from '../outbox/outbox.js';
-import { DEFAULT_ID_FIELD, ID_USER_PROPERTY, withMessageId } from './message-id.js';
+import { Outbox, type OutboxOptions, type Qos } from '../outbox/outbox.js';
+import { CommandRouter } from './command-router.js';
+import { ConnectionLog } from './connection-log.js';
+import { DEFAULT_ID_FIELD } from './message-id.js';
+import { OutboxDelivery } from './outbox-delivery.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { readTlsFiles } from './tls-files.js';
-import { assertPublishTopic, isValidFilter, topicMatches } from './topic-match.js';
+import { assertPublishTopic, isValidFilter } from './topic-match.js';
 import { DEFAULT_TOPIC_PREFIX, STATUS_OFFLINE, STATUS_ONLINE, statusTopic } from './topics.js';
-import {
-  CommandHandlerError,
-  InvalidTopicError,
-  OutboxRecordTooLargeError,
-  PublishRejectedError,
-  PublisherStoppedError,
-  TransportConfigError,
-} from '../transport-errors.js';
+import { InvalidTopicError, OutboxRecordTooLargeError, PublisherStoppedError, TransportConfigError, type CommandHandlerError } from '../transport-errors.js';
 
 export interface MqttPublisherOptions {
   /** mqtt://host:port or mqtts://host:port. */
@@ -112,11 +108,6 @@ export interface PublisherState {
   lastError: PublisherError | null;
 }
 
-interface Subscription {
-  filter: string;
-  handler: CommandHandler;
-}
-
 interface RetainedMessage {
   payload: Buffer;
   qos: Qos;
@@ -167,17 +158,11 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
   private readonly status: string;
   private readonly idField: string | false;
   private readonly maxInflight: number;
-  private readonly maxCommandBytes: number;
-  /** Ids handed to mqtt.js, in send order; true once acknowledged. */
-  private readonly inflight = new Map<number, boolean>();
-  /** Highest outbox id handed to mqtt.js in the current epoch. */
-  private cursor = 0;
-  /** Bumped to disown callbacks of earlier sends (resync, stop). */
-  private epoch = 0;
+  private delivery: OutboxDelivery | undefined;
+  private readonly commands: CommandRouter;
+  private readonly connection: ConnectionLog;
   private readonly retained = new Map<string, RetainedMessage>();
-  private readonly subscriptions: Subscription[] = [];
   private connectWaiters: Array<() => void> = [];
-  private drainWaiters: Array<() => void> = [];
   private started = false;
   private stopping: Promise<void> | undefined;
   private stopped = false;
@@ -194,7 +179,8 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     this.status = statusTopic(options.deviceId, options.topicPrefix ?? DEFAULT_TOPIC_PREFIX);
     this.idField = options.idField === undefined ? DEFAULT_ID_FIELD : options.idField;
     this.maxInflight = Math.max(1, options.maxInflight ?? 32);
-    this.maxCommandBytes = options.maxCommandBytes ?? DEFAULT_MAX_COMMAND_BYTES;
+    this.commands = new CommandRouter(options.maxCommandBytes ?? DEFAULT_MAX_COMMAND_BYTES, (err) => this.reportCommandError(err));
+    this.connection = new ConnectionLog(redactUrl(options.url), options.logger, () => this.outbox?.stats().queued ?? 0);
   }
 
   /** The retained `online`/`offline` topic (also the Last Will topic). */
@@ -244,6 +230,13 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
       throw new TransportConfigError(`${key}: cannot use broker URL ${o.url}: ${errorMessage(err)}`, key);
     }
     this.client = client;
+    this.delivery = new OutboxDelivery(this.outbox, client, {
+      maxInflight: this.maxInflight,
+      idField: this.idField,
+      protocolVersion: o.protocolVersion ?? 4,
+      onError: (context, err) => this.noteError(context, err),
+      onRejected: () => this.counters.rejected++,
+    });
     client.on('connect', this.onConnect);
     client.on('close', this.onClose);
     client.on('reconnect', this.onReconnect);
@@ -291,7 +284,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
   subscribe(filter: string, handler: CommandHandler): Promise<void> {
     if (this.stopped || !this.client) return Promise.reject(new PublisherStoppedError());
     if (!isValidFilter(filter)) return Promise.reject(new InvalidTopicError(filter, 'not a valid subscription filter'));
-    this.subscriptions.push({ filter, handler });
+    this.commands.add(filter, handler);
     const client = this.client;
     return new Promise((resolve, reject) => {
       client.subscribe(filter, { qos: 1 }, (err, granted) => {
@@ -317,8 +310,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
 
   /** Resolves when the outbox is empty and nothing is waiting for an ack. */
   whenDrained(): Promise<void> {
-    if (this.isDrained()) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return this.delivery?.whenDrained() ?? Promise.resolve();
   }
 
   state(): PublisherState {
@@ -327,7 +319,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
       connected: this.client?.connected ?? false,
       queued: stats?.queued ?? 0,
       queuedBytes: stats?.queuedBytes ?? 0,
-      inflight: this.inflight.size,
+      inflight: this.delivery?.inflightCount ?? 0,
       dropped: stats?.dropped ?? 0,
       delivered: stats?.delivered ?? 0,
       ...this.counters,
@@ -374,9 +366,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
       client.off('message', this.onMessage);
       // onClientError stays: mqtt.js may still emit a late socket error, which must not become an uncaught exception.
     }
-    this.epoch++;
-    this.inflight.clear();
-    for (const resolve of this.drainWaiters.splice(0)) resolve();
+    this.delivery?.stop();
     for (const resolve of this.connectWaiters.splice(0)) resolve();
     await outbox?.close();
   }
@@ -388,7 +378,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     client.options.reconnectPeriod = this.options.reconnectMinMs ?? 1000;
     this.sendRetained(this.status, Buffer.from(STATUS_ONLINE), 1);
     for (const [topic, m] of this.retained) this.sendRetained(topic, m.payload, m.qos);
-    this.options.logger?.info({ url: this.options.url }, 'mqtt connected');
+    this.connection.connected();
     this.emit('connect');
     for (const resolve of this.connectWaiters.splice(0)) resolve();
     this.pump();
@@ -396,6 +386,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
 
   private readonly onClose = (): void => {
     if (this.stopped) return;
+    this.connection.closed();
     this.emit('disconnect');
   };
 
@@ -405,92 +396,20 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
 
   private readonly onClientError = (err: Error): void => {
     this.noteError('mqtt client error', err, 'debug');
+    if (!this.stopped) this.connection.error(err);
   };
 
   private readonly onMessage = (topic: string, payload: Buffer): void => {
-    for (const sub of this.subscriptions) {
-      if (topicMatches(sub.filter, topic)) this.dispatch(sub, topic, payload);
-    }
+    this.commands.dispatch(topic, payload);
   };
-
-  private dispatch(sub: Subscription, topic: string, payload: Buffer): void {
-    if (payload.length > this.maxCommandBytes) {
-      this.reportCommandError(
-        new CommandHandlerError(
-          topic,
-          `command on ${topic} ignored: ${payload.length} bytes exceeds the ${this.maxCommandBytes}-byte limit`,
-        ),
-      );
-      return;
-    }
-    try {
-      const result = sub.handler({ topic, payload });
-      if (result instanceof Promise) {
-        result.catch((err: unknown) => this.reportCommandError(this.handlerError(topic, err)));
-      }
-    } catch (err) {
-      this.reportCommandError(this.handlerError(topic, err));
-    }
-  }
-
-  private handlerError(topic: string, err: unknown): CommandHandlerError {
-    return new CommandHandlerError(topic, `command handler for ${topic} failed: ${errorMessage(err)}`, { cause: err });
-  }
 
   private reportCommandError(err: CommandHandlerError): void {
     this.counters.commandErrors++;
     this.noteError(err.message, err, 'warn');
   }
 
-  /** Hands outbox records to mqtt.js, in id order, while connected and below maxInflight. */
   private pump(): void {
-    const client = this.client;
-    const outbox = this.outbox;
-    if (!client?.connected || !outbox || this.stopped) return;
-    // An MQTT 5 broker may announce how many unacknowledged messages it accepts; going past it gets us disconnected.
-    const receiveMaximum = client.serverProperties?.receiveMaximum ?? Number.POSITIVE_INFINITY;
-    const room = Math.min(this.maxInflight, receiveMaximum) - this.inflight.size;
-    if (room <= 0) return;
-    for (const record of outbox.peek(room, this.cursor)) this.send(client, record);
-  }
-
-  private send(client: MqttClient, record: OutboxRecord): void {
-    const epoch = this.epoch;
-    this.inflight.set(record.id, false);
-    this.cursor = record.id;
-    const payload = this.idField ? withMessageId(record.payload, this.idField, record.id) : record.payload;
-    const opts: IClientPublishOptions = { qos: record.qos, retain: record.retain };
-    if (this.options.protocolVersion === 5) opts.properties = { userProperties: { [ID_USER_PROPERTY]: String(record.id) } };
-    client.publish(record.topic, payload, opts, (err) => {
-      if (epoch === this.epoch) this.onSent(record, err);
-    });
-  }
-
-  private onSent(record: OutboxRecord, err: Error | undefined): void {
-    if (err && !(err instanceof ErrorWithReasonCode)) {
-      // Not an answer from the broker: the send itself broke. Start over from the oldest unacknowledged record; the
-      // broker may see some records twice, which subscribers dedupe.
-      this.noteError(`publish of outbox record ${record.id} failed; resending`, err);
-      this.epoch++;
-      this.inflight.clear();
-      this.cursor = 0;
-      queueMicrotask(() => this.pump());
-      return;
-    }
-    if (err instanceof ErrorWithReasonCode) {
-      this.counters.rejected++;
-      this.noteError('broker rejected a message', new PublishRejectedError(record.topic, err.code, err.message));
-    }
-    this.inflight.set(record.id, true);
-    let through = 0;
-    for (const [id, acked] of this.inflight) {
-      if (!acked) break;
-      this.inflight.delete(id);
-      through = id;
-    }
-    if (through > 0) this.outbox?.ack(through);
-    if (this.isDrained()) for (const resolve of this.drainWaiters.splice(0)) resolve();
-    this.pump();
+    this.delivery?.pump();
   }
 
   private sendRetained(topic: string, payload: Buffer, qos: Qos): void {
@@ -500,7 +419,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
   }
 
   private isDrained(): boolean {
-    return this.inflight.size === 0 && (this.outbox?.stats().queued ?? 0) === 0;
+    return this.delivery?.isDrained() ?? true;
   }
 
   private reportDrop(count: number, bytes: number): void {
@@ -522,4 +441,8 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     };
     this.options.logger?.[level]({ err }, context);
   }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
