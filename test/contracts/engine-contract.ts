@@ -229,8 +229,9 @@ export function engineContract<E extends Engine>(name: string, open: () => Promi
         const wrong = new Uint8Array(info.byteSize - 1);
         const error = catchError(() => engine.setInput(i, wrong));
         expect(error).toBeInstanceOf(InputShapeError);
-        expect(error.message).toContain(`input ${i} ("${info.name}") takes ${info.byteSize} bytes`);
-        expect(error.message).toContain(`got ${info.byteSize - 1} bytes`);
+        expect(error.message).toBe(
+          `input ${i} ("${info.name}") takes ${info.byteSize} bytes (${info.dtype} [${info.shape.join(',')}]); got ${info.byteSize - 1} bytes`,
+        );
         expect(same(engine.inputView(i), before), 'the refused input was not written').toBe(true);
         expect(() => engine.setInput(i, new Uint8Array(info.byteSize + elementBytes(info.dtype)))).toThrow(InputShapeError);
       });
