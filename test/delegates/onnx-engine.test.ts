@@ -33,6 +33,7 @@ function mnistWithWrongWidth(): Buffer {
   return bytes;
 }
 
+// Serialised invokes, dispose, the event loop free during a run: the Engine contract, test/contracts/engines.contract.test.ts.
 describe('OnnxEngine on the shared models', () => {
   it('reports fixed NCHW float inputs, resolving the symbolic batch to 1', async () => {
     const mobilenet = await OnnxEngine.fromFile(MOBILENET);
@@ -73,37 +74,6 @@ describe('OnnxEngine on the shared models', () => {
     engine.dispose();
   });
 
-  it('does not block the event loop while invoking', async () => {
-    const engine = await OnnxEngine.fromFile(MOBILENET);
-    let turns = 0;
-    let running = true;
-    const spin = (): void => {
-      if (!running) return;
-      turns++;
-      setImmediate(spin);
-    };
-    spin();
-    await engine.invoke();
-    running = false;
-    // A blocking run would let the loop turn at most once or twice; a worker-thread run leaves it free throughout.
-    expect(turns).toBeGreaterThan(20);
-    engine.dispose();
-  });
-
-  it('serialises concurrent invokes and finishes queued ones before dispose takes effect', async () => {
-    const engine = await OnnxEngine.fromFile(MNIST);
-    f32(engine.inputView(0)).fill(0.5);
-    await engine.invoke();
-    const expected = Array.from(engine.outputFloat(0));
-    const runs = Array.from({ length: 5 }, () => engine.invoke());
-    engine.dispose();
-    await Promise.all(runs);
-    await expect(engine.invoke()).rejects.toThrow(InferenceError);
-    await engine.closed;
-    expect(() => engine.outputView(0)).toThrow(/read after dispose/);
-    expect(expected).toHaveLength(10);
-  });
-
   it('gives the same outputs with 1 and 2 intra-op threads and at every graph optimisation level', async () => {
     const bytes = readFileSync(MNIST);
     const image = await prepareImage(readFileSync(sharedMedia('mnist_5.jpg')), 'm', { shape: [1, 1, 28, 28], dtype: 'float32', quantization: { scale: 0, zeroPoint: 0 } }, { resize: 'nearest' });
@@ -123,14 +93,10 @@ describe('OnnxEngine on the shared models', () => {
     expect(bytes.byteLength).toBe(readFileSync(MNIST).byteLength); // the caller's bytes are copied, never taken
   });
 
-  it('rejects bad options and bad tensor access with typed errors', async () => {
+  // Bad tensor access (wrong sizes, missing tensors): the Engine contract, test/contracts/engines.contract.test.ts.
+  it('rejects bad options with typed errors', async () => {
     await expect(OnnxEngine.fromFile(MNIST, { threads: 0 })).rejects.toThrow(UsageError);
     await expect(OnnxEngine.fromFile(MNIST, { graphOptimization: 'max' as 'all' })).rejects.toThrow(/expected disabled, basic, extended, layout, all/);
-    const engine = await OnnxEngine.fromFile(MNIST);
-    expect(() => engine.setInput(0, new Float32Array(10))).toThrow(InputShapeError);
-    expect(() => engine.setInput(0, new Float32Array(10))).toThrow('input 0 ("Input3") takes 3136 bytes (float32 [1,1,28,28]); got 40 bytes');
-    expect(() => engine.inputView(1)).toThrow('the model has no input 1 (it has 1)');
-    engine.dispose();
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { TensorData } from '../../src/delegates/core/engine.js';
 import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
 import { loadTflite, tfliteLibraryCandidates } from '../../src/delegates/tflite/tflite-library.js';
-import { InputShapeError, LibraryLoadError, ModelLoadError } from '../../src/errors.js';
+import { LibraryLoadError, ModelLoadError } from '../../src/errors.js';
 import { sharedModel } from '../helpers/paths.js';
 
 const V1 = sharedModel('mobilenet_v1_0.25_128_quant.tflite');
@@ -19,12 +19,6 @@ function u8(view: TensorData): Uint8Array {
 function i8(view: TensorData): Int8Array {
   if (!(view instanceof Int8Array)) throw new Error(`expected an int8 tensor, got ${view.constructor.name}`);
   return view;
-}
-
-function argmax(a: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
-  return best;
 }
 
 describe('TFLite library', () => {
@@ -42,6 +36,8 @@ describe('TFLite library', () => {
   });
 });
 
+// Serialised invokes, dispose, zero-copy views, size refusals and the event loop: the Engine contract,
+// test/contracts/engines.contract.test.ts. Here: what only TfliteEngine does.
 describe('TfliteEngine', () => {
   it('reports tensor metadata of a quantized classifier', async () => {
     const engine = await TfliteEngine.fromFile(V1);
@@ -52,40 +48,6 @@ describe('TfliteEngine', () => {
     expect(engine.inputs[0]!.quantization).toEqual({ scale: 0.0078125, zeroPoint: 128 });
     expect(engine.outputs[0]).toMatchObject({ dtype: 'uint8', shape: [1, 1001] });
     expect(engine.outputs[0]!.quantization.scale).toBeCloseTo(1 / 256, 8);
-    engine.dispose();
-  });
-
-  it('writes inputs in place and reads outputs without copying', async () => {
-    const engine = await TfliteEngine.fromFile(V1);
-    const input = u8(engine.inputView(0));
-    input.fill(128);
-    await engine.invoke();
-    const first = Array.from(u8(engine.outputView(0)));
-    u8(engine.inputView(0)).fill(0);
-    await engine.invoke();
-    const second = Array.from(u8(engine.outputView(0)));
-    expect(first).not.toEqual(second);
-    engine.setInput(0, new Uint8Array(49152).fill(128));
-    await engine.invoke();
-    expect(Array.from(u8(engine.outputView(0)))).toEqual(first);
-    const probs = engine.outputFloat(0);
-    expect(Math.min(...probs)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...probs)).toBeLessThanOrEqual(1);
-    expect(probs[argmax(first)]).toBeCloseTo(first[argmax(first)]! / 256, 6);
-    expect(argmax(probs)).toBe(argmax(first));
-    engine.dispose();
-  });
-
-  it('does not block the event loop while invoking', async () => {
-    const engine = await TfliteEngine.fromFile(sharedModel('mobilenet_v2_1.0_224_quant.tflite'));
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 1);
-    const started = performance.now();
-    for (let i = 0; i < 5; i++) await engine.invoke();
-    const elapsed = performance.now() - started;
-    clearInterval(timer);
-    // A blocked loop would let at most one tick through per invoke.
-    expect(ticks).toBeGreaterThan(Math.min(20, elapsed / 10));
     engine.dispose();
   });
 
@@ -113,16 +75,6 @@ describe('TfliteEngine', () => {
     }
   });
 
-  it('serialises concurrent invokes on one interpreter', async () => {
-    const engine = await TfliteEngine.fromFile(V1);
-    u8(engine.inputView(0)).fill(77);
-    await engine.invoke();
-    const reference = Array.from(u8(engine.outputView(0)));
-    await Promise.all(Array.from({ length: 8 }, () => engine.invoke()));
-    expect(Array.from(u8(engine.outputView(0)))).toEqual(reference);
-    engine.dispose();
-  });
-
   it('loads from bytes the same as from a file', async () => {
     const bytes = readFileSync(V1);
     const a = TfliteEngine.fromBytes(bytes, { source: 'v1-bytes' });
@@ -137,29 +89,6 @@ describe('TfliteEngine', () => {
     b.dispose();
   });
 
-  it('refuses an input of the wrong size, naming the tensor and both sizes', async () => {
-    const engine = await TfliteEngine.fromFile(V1);
-    expect(() => engine.setInput(0, new Uint8Array(224 * 224 * 3))).toThrow(InputShapeError);
-    expect(() => engine.setInput(0, new Uint8Array(10))).toThrow(/input 0 \("input"\) takes 49152 bytes.*got 10 bytes/);
-    expect(() => engine.inputView(3)).toThrow(/no input 3 \(it has 1\)/);
-    engine.dispose();
-  });
-
-  it('is unusable after dispose and dispose is idempotent', async () => {
-    const engine = await TfliteEngine.fromFile(V1);
-    engine.dispose();
-    engine.dispose();
-    await expect(engine.invoke()).rejects.toThrow(/disposed/);
-    expect(() => u8(engine.outputView(0))).toThrow(/after dispose/);
-  });
-
-  it('defers dispose until an in-flight invoke finishes', async () => {
-    const engine = await TfliteEngine.fromFile(sharedModel('mobilenet_v2_1.0_224_quant.tflite'));
-    const running = engine.invoke();
-    engine.dispose();
-    await running;
-    await expect(engine.invoke()).rejects.toThrow(/disposed/);
-  });
 });
 
 describe('TfliteEngine refuses bad models with the library\'s reason', () => {

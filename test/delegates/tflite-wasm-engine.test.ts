@@ -1,7 +1,8 @@
 /**
  * The WASM TFLite engine (tfjs-tflite's SIMD build in a worker thread) on real models: the same answers as the native
- * builtin kernels within quantization tolerance, typed refusals for what it cannot load, and the Engine contract
- * (serialised invokes, dispose, the event loop free while it runs).
+ * builtin kernels within quantization tolerance, and typed refusals for what it cannot load. The Engine contract
+ * (serialised invokes, dispose, zero-copy views, the event loop free while it runs) is
+ * test/contracts/engines.contract.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { fillCalibrationInput } from '../../src/delegates/cpu-choice/calibration
 import { compareOutputs } from '../../src/delegates/cpu-choice/output-agreement.js';
 import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
 import { TfliteWasmEngine } from '../../src/delegates/tflite-wasm/tflite-wasm-engine.js';
-import { InferenceError, InputShapeError, ModelLoadError } from '../../src/errors.js';
+import { ModelLoadError } from '../../src/errors.js';
 import { sharedMedia, sharedModel } from '../helpers/paths.js';
 
 const V1 = 'mobilenet_v1_0.25_128_quant.tflite';
@@ -66,26 +67,6 @@ describe('TfliteWasmEngine', () => {
   it('refuses an Edge TPU model and points at its CPU twin', async () => {
     const err = await loadRejection(bytesOf('mobilenet_v1_0.25_128_quant_edgetpu.tflite'), 'm_edgetpu.tflite');
     expect(err.message).toMatch(/compiled for the Edge TPU .*CPU twin/);
-  });
-
-  it('runs invokes one at a time, keeps the event loop free while one runs, and ends its thread on dispose', async () => {
-    // MobileNet v2 (about 17 ms an invoke here): long enough that a blocked event loop could not hide
-    const engine = await TfliteWasmEngine.fromBytes(bytesOf('mobilenet_v2_1.0_224_quant.tflite'), { source: 'v2' });
-    fillCalibrationInput(engine);
-    await engine.invoke();
-    const first = Float32Array.from(engine.outputFloat(0));
-    let ticked = false;
-    const running = engine.invoke();
-    setImmediate(() => (ticked = true));
-    await running;
-    expect(ticked).toBe(true);
-    await Promise.all([engine.invoke(), engine.invoke(), engine.invoke()]);
-    expect(engine.outputFloat(0)).toEqual(first);
-    expect(() => engine.setInput(0, new Uint8Array(10))).toThrow(InputShapeError);
-    engine.dispose();
-    await engine.closed;
-    await expect(engine.invoke()).rejects.toThrow(InferenceError);
-    expect(() => engine.outputView(0)).toThrow(/after dispose/);
   });
 });
 
