@@ -1,7 +1,9 @@
 /** `edgerun models list | pull | import | verify | rm`: the local model store. */
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { fileStates, installedModel } from '../models/catalog-install.js';
 import { filesOf, type FileRole } from '../models/catalog.js';
+import { readCaFile } from '../models/download.js';
 import { importPaths } from '../models/import.js';
 import { ModelNotInstalledError, UnknownModelError } from '../models/model-errors.js';
 import { pullModel } from '../models/pull.js';
@@ -44,6 +46,7 @@ export async function runModelsPull(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     ...CONTEXT_OPTIONS,
     mirror: { type: 'string' },
+    ca: { type: 'string' },
     'allow-http': { type: 'boolean' },
     only: { type: 'string', description: 'cpu, edgetpu or labels' },
   });
@@ -53,13 +56,14 @@ export async function runModelsPull(args: string[]): Promise<number> {
   const ctx = modelsContext(values);
   const m = ctx.settings.models;
   const schemes = values['allow-http'] ? [...new Set([...m.allowedSchemes, 'http' as const])] : m.allowedSchemes;
+  const ca = values.ca ? readCaFile(path.resolve(values.ca), '--ca') : m.ca ? readCaFile(m.ca, 'models.ca') : undefined;
   const progress = progressReporter();
   for (const id of positionals) {
     const model = ctx.catalog().get(id);
     const pulled = await pullModel(ctx.store, model, {
       ...(roles ? { roles: roles as FileRole[] } : {}),
       ...((values.mirror ?? m.mirror) ? { mirror: values.mirror ?? m.mirror } : {}),
-      limits: { allowedSchemes: schemes, maxBytes: m.maxDownloadBytes, timeoutMs: m.downloadTimeoutMs },
+      limits: { allowedSchemes: schemes, maxBytes: m.maxDownloadBytes, timeoutMs: m.downloadTimeoutMs, ...(ca ? { ca } : {}) },
       onFile: (ref, state) => {
         if (state === 'present') err(`${ref.file.name}: already in the store`);
         if (state === 'done') err(`${ref.file.name}: sha256 verified, installed`);

@@ -5,7 +5,8 @@ import { runModelsRollback, runModelsSwap } from './models-remote.js';
 import { runModelsImport, runModelsList, runModelsPull, runModelsRm, runModelsVerify } from './models-store.js';
 
 export const MODELS_USAGE = `  models list [--json]                 catalog models and what the store holds
-  models pull ID... [--mirror URL] [--allow-http] [--only cpu,edgetpu,labels]
+  models pull ID... [--mirror URL] [--ca FILE] [--allow-http] [--only cpu,edgetpu,labels]
+                                       --ca: a PEM CA certificate to trust (a mirror's private CA; also models.ca)
   models import DIR|FILE...            air-gapped: install files whose sha256 the catalog lists
   models verify [--fix]                re-hash every stored file
   models rm ID|SHA256 [--force]

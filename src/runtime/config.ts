@@ -12,7 +12,7 @@ import type { OnnxGraphOptimization } from '../delegates/onnx/onnx-engine.js';
 import type { SourceConfig } from '../sensors/source-config.js';
 import { configSchema } from './config-schema.js';
 import { audioTaskProblems, type KeywordTaskConfig } from './audio-task-config.js';
-import { resolveCatalogDir, resolveCatalogModels, type ModelsConfig } from '../models/models-config.js';
+import { modelsConfigProblems, resolveCatalogModels, resolveModelsPaths, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
 
 export type EngineChoice = 'auto' | 'edgetpu' | 'cpu' | 'onnx';
@@ -145,7 +145,11 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   config.source = file;
   config.device.id ??= sanitizeId(os.hostname());
   resolvePaths(config, path.dirname(path.resolve(file)));
-  const problems = [...trustProblems(config.trust), ...resolveCatalogModels(config.pipelines, config.models, config.stateDir)];
+  const problems = [
+    ...trustProblems(config.trust),
+    ...modelsConfigProblems(config.models),
+    ...resolveCatalogModels(config.pipelines, config.models, config.stateDir),
+  ];
   problems.push(...semanticProblems(config));
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
@@ -158,7 +162,7 @@ function sanitizeId(name: string): string {
 function resolvePaths(config: DaemonConfig, base: string): void {
   config.modelsDir = path.resolve(base, config.modelsDir);
   config.stateDir = path.resolve(base, config.stateDir);
-  config.models.catalogDir = resolveCatalogDir(config.models, base);
+  resolveModelsPaths(config.models, base);
   for (const p of config.pipelines) {
     if (p.model.path !== undefined) p.model.path = path.resolve(config.modelsDir, p.model.path);
     if (p.model.labels) p.model.labels = path.resolve(config.modelsDir, p.model.labels);
