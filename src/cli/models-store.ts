@@ -58,19 +58,26 @@ export async function runModelsPull(args: string[]): Promise<number> {
   const schemes = values['allow-http'] ? [...new Set([...m.allowedSchemes, 'http' as const])] : m.allowedSchemes;
   const ca = values.ca ? readCaFile(path.resolve(values.ca), '--ca') : m.ca ? readCaFile(m.ca, 'models.ca') : undefined;
   const progress = progressReporter();
-  for (const id of positionals) {
-    const model = ctx.catalog().get(id);
-    const pulled = await pullModel(ctx.store, model, {
-      ...(roles ? { roles: roles as FileRole[] } : {}),
-      ...((values.mirror ?? m.mirror) ? { mirror: values.mirror ?? m.mirror } : {}),
-      limits: { allowedSchemes: schemes, maxBytes: m.maxDownloadBytes, timeoutMs: m.downloadTimeoutMs, ...(ca ? { ca } : {}) },
-      onFile: (ref, state) => {
-        if (state === 'present') err(`${ref.file.name}: already in the store`);
-        if (state === 'done') err(`${ref.file.name}: sha256 verified, installed`);
-      },
-      onProgress: (ref, n, total) => progress(ref.file.name, n, total),
-    });
-    out(`${id}: ${pulled.map((p) => `${p.ref.role} ${p.ref.file.name}`).join(', ')} in ${ctx.store.root}`);
+  try {
+    for (const id of positionals) {
+      const model = ctx.catalog().get(id);
+      const pulled = await pullModel(ctx.store, model, {
+        ...(roles ? { roles: roles as FileRole[] } : {}),
+        ...((values.mirror ?? m.mirror) ? { mirror: values.mirror ?? m.mirror } : {}),
+        limits: { allowedSchemes: schemes, maxBytes: m.maxDownloadBytes, timeoutMs: m.downloadTimeoutMs, ...(ca ? { ca } : {}) },
+        onFile: (ref, state) => {
+          if (state === 'present') err(`${ref.file.name}: already in the store`);
+          if (state === 'done') {
+            progress.end();
+            err(`${ref.file.name}: sha256 verified, installed`);
+          }
+        },
+        onProgress: (ref, n, total) => progress.update(ref.file.name, n, total),
+      });
+      out(`${id}: ${pulled.map((p) => `${p.ref.role} ${p.ref.file.name}`).join(', ')} in ${ctx.store.root}`);
+    }
+  } finally {
+    progress.end();
   }
   return 0;
 }
