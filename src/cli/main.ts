@@ -13,11 +13,12 @@ import { runSign } from './sign.js';
 const USAGE = `usage: edgerun <command> [options]
 
 commands:
-  infer --model M [--labels L] [--task auto|classify|detect|segment|pose|face|keyword] [--top-k K]
+  infer --model M|ID [--labels L] [--task auto|classify|detect|segment|pose|face|keyword] [--top-k K]
         [--threshold T] [--hop-ms MS] [--resize R] [--normalize imagenet|unit|signed|raw|MEAN/STD]
         [--engine auto|edgetpu|cpu|onnx] [--onnx-optimization disabled|basic|extended|layout|all]
         [--device D] [--threads N] [--cpu-variant auto|xnnpack|builtin] [--state-dir DIR] [--json] INPUT...
-        (WAV inputs run the keyword task: a 1 s clip prints its top classes, a longer file its keywords)
+        (WAV inputs run the keyword task: a 1 s clip prints its top classes, a longer file its keywords;
+        --model ID: a catalog or imported model from the store of --state-dir, with its labels and task)
   inspect MODEL [--state-dir DIR] [--json]
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks

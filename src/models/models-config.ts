@@ -1,16 +1,18 @@
 /**
  * The `models:` section of the daemon config and `model: { catalog: ID }` pipeline references:
  * their schemas (merged into config-schema.ts), their types, and the resolution of catalog references to files in
- * the store at config load (so `edgerun config check` says when a model still has to be pulled or imported).
+ * the store at config load (so `edgerun config check` says when a model still has to be pulled or imported). Models
+ * imported with `edgerun models import FILE --as ID` (stateDir/models/local-catalog) resolve like catalog ones.
  */
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { installedModel } from './catalog-install.js';
-import { BUNDLED_CATALOG_DIR, loadCatalog, type Catalog } from './catalog.js';
+import { BUNDLED_CATALOG_DIR, type Catalog } from './catalog.js';
 import { readCaFile } from './download.js';
 import { MODEL_ID_PATTERN } from './catalog-schema.js';
 import { ModelStore } from './model-store.js';
 import { viewFor } from './store-views.js';
+import { loadCatalogWithLocal } from './local-catalog.js';
 
 export interface ModelsConfig {
   catalogDir: string;
@@ -66,9 +68,9 @@ export function resolveCatalogModels(pipelines: ResolvablePipeline[], models: Mo
   if (refs.length === 0) return [];
   let catalog: Catalog;
   try {
-    catalog = loadCatalog(models.catalogDir);
+    catalog = loadCatalogWithLocal(models.catalogDir, stateDir);
   } catch (err) {
-    return [`models.catalogDir: ${errorMessage(err)}`];
+    return [`models.catalogDir (or an imported model's entry): ${errorMessage(err)}`];
   }
   const store = ModelStore.forStateDir(stateDir);
   const problems: string[] = [];
