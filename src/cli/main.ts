@@ -22,7 +22,7 @@ commands:
   inspect MODEL [--state-dir DIR] [--json]
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks
-  devices [--json]
+  devices [--json]                     runtimes, Edge TPUs (how to install libedgetpu if missing), cameras, microphones
   serve [--config FILE] [--pretty]     run the daemon (default config: config/edgerun.yaml)
   config check FILE                    validate a config and exit
 ${MODELS_USAGE}
