@@ -8,6 +8,7 @@ import type { TaskKind } from '../tasks/auto.js';
 import { numberOption, parseCommandArgs } from './args.js';
 import { CPU_FLAGS, parseCpuFlags } from './cpu-flags.js';
 import { isWavFile, runInferAudio, type AudioInferOptions } from './infer-audio.js';
+import { resolveModelArg } from './model-arg.js';
 
 const RESIZES = ['bilinear', 'nearest', 'letterbox', 'area'];
 
@@ -29,8 +30,12 @@ export async function runInfer(args: string[]): Promise<number> {
     'hop-ms': { type: 'string' },
     ...CPU_FLAGS,
   });
-  if (!values.model) throw new UsageError('infer needs --model PATH');
+  if (!values.model) throw new UsageError('infer needs --model PATH or --model ID');
   if (positionals.length === 0) throw new UsageError('infer needs at least one input image');
+  const resolved = resolveModelArg(values.model, values['state-dir']);
+  values.model = resolved.path;
+  if (!values.labels && resolved.labels) values.labels = resolved.labels;
+  if (values.task === 'auto' && resolved.task) values.task = resolved.task;
   if (values.task === 'keyword' || (values.task === 'auto' && (await Promise.all(positionals.map(isWavFile))).every(Boolean))) {
     return runInferAudio(audioOptions(values), positionals);
   }

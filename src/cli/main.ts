@@ -15,16 +15,17 @@ import { runSign } from './sign.js';
 const USAGE = `usage: edgerun <command> [options]
 
 commands:
-  infer --model M [--labels L] [--task auto|${TASK_NAMES.join('|')}] [--top-k K]
+  infer --model M|ID [--labels L] [--task auto|${TASK_NAMES.join('|')}] [--top-k K]
         [--threshold T] [--iou U] [--hop-ms MS] [--resize bilinear|nearest|letterbox|area]
         [--normalize imagenet|unit|signed|raw|MEAN/STD]
         [--engine ${ENGINE_CHOICES.join('|')}] [--onnx-optimization ${ONNX_GRAPH_OPTIMIZATIONS.join('|')}]
         [--device D] [--threads N] [--cpu-variant ${CPU_VARIANTS.join('|')}] [--state-dir DIR] [--json] INPUT...
-        (WAV inputs run the keyword task: a 1 s clip prints its top classes, a longer file its keywords)
+        (WAV inputs run the keyword task: a 1 s clip prints its top classes, a longer file its keywords;
+        --model ID: a catalog or imported model from the store of --state-dir, with its labels and task)
   inspect MODEL [--state-dir DIR] [--json]
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks
-  devices [--json]
+  devices [--json]                     runtimes, Edge TPUs (how to install libedgetpu if missing), cameras, microphones
   serve [--config FILE] [--pretty]     run the daemon (default config: config/edgerun.yaml)
   config check FILE                    validate a config and exit
 ${MODELS_USAGE}

@@ -1,6 +1,7 @@
 /** Where the `models` commands find the store and catalog: --state-dir/--catalog, else a config file's. */
 import path from 'node:path';
-import { Catalog, loadCatalog } from '../models/catalog.js';
+import type { Catalog } from '../models/catalog.js';
+import { loadCatalogWithLocal } from '../models/local-catalog.js';
 import { CardStore } from '../models/card-store.js';
 import { ModelStore } from '../models/model-store.js';
 import { defaultModelsConfig, readModelsSettings, type ModelsSettings } from '../models/models-settings.js';
@@ -16,6 +17,7 @@ export interface ModelsContext {
   settings: ModelsSettings;
   store: ModelStore;
   cards: CardStore;
+  /** The catalog with the models imported into this state directory (`models import FILE --as ID`). */
   catalog(): Catalog;
 }
 
@@ -29,6 +31,6 @@ export function modelsContext(values: { config?: string; 'state-dir'?: string; c
     settings,
     store: ModelStore.forStateDir(settings.stateDir),
     cards: CardStore.forStateDir(settings.stateDir),
-    catalog: () => (catalog ??= loadCatalog(settings.models.catalogDir)),
+    catalog: () => (catalog ??= loadCatalogWithLocal(settings.models.catalogDir, settings.stateDir)),
   };
 }

@@ -5,8 +5,12 @@ import { runModelsRollback, runModelsSwap } from './models-remote.js';
 import { runModelsImport, runModelsList, runModelsPull, runModelsRm, runModelsVerify } from './models-store.js';
 
 export const MODELS_USAGE = `  models list [--json]                 catalog models and what the store holds
-  models pull ID... [--mirror URL] [--allow-http] [--only cpu,edgetpu,labels]
+  models pull ID... [--mirror URL] [--ca FILE] [--allow-http] [--only cpu,edgetpu,labels]
+                                       --ca: a PEM CA certificate to trust (a mirror's private CA; also models.ca)
   models import DIR|FILE...            air-gapped: install files whose sha256 the catalog lists
+  models import FILE --as ID --task classify|detect|segment|pose|face|keyword [--labels FILE]
+                                       a model of your own (TFLite or ONNX): stored with a local catalog entry,
+                                       then usable by ID (pipelines' model: { catalog: ID }, infer --model ID)
   models verify [--fix]                re-hash every stored file
   models rm ID|SHA256 [--force]
   models card ID [--json|--html|--md]  the model card (Model Card Toolkit fields)

@@ -1,27 +1,57 @@
 /** A model card as Markdown or as a standalone HTML page. */
 import { describeTensors, type CardFile, type ModelCard, type PerformanceMetric } from './model-card.js';
 
+/** What an imported model's empty hand-written fields say. */
+export const NOT_PROVIDED = 'not provided by the importer';
+
+/** `value`, or for an imported model whose field is empty, the words saying so. */
+function given(card: ModelCard, value: string, mark = (t: string): string => `_${t}_`): string {
+  return value || (card.model_details.imported ? mark(NOT_PROVIDED) : '');
+}
+
+function listed(card: ModelCard, items: string[]): string[] {
+  return items.length > 0 ? items : card.model_details.imported ? [`_${NOT_PROVIDED}_`] : [];
+}
+
+/** The licence the file's own metadata states, if any (a fact from the file, not the importer's word). */
+function fileLicence(card: ModelCard): string | undefined {
+  return card.model_parameters.files.map((f) => f.facts?.metadata.license).find((l): l is string => !!l);
+}
+
+function importedNote(card: ModelCard): string[] {
+  const i = card.model_details.imported;
+  if (!i) return [];
+  return [
+    `> Imported with \`edgerun models import\` from \`${i.from}\` at ${i.at}. Not provided by the importer: ${i.not_provided_by_importer.join(', ')}. ` +
+      'The tensors, quantization and ops below were read from the file.',
+    '',
+  ];
+}
+
 export function cardToMarkdown(card: ModelCard): string {
   const d = card.model_details;
   const p = card.model_parameters;
   const c = card.considerations;
+  const licence = d.licenses.map((l) => l.identifier).join(', ');
+  const metaLicence = fileLicence(card);
   const out: string[] = [
     `# ${d.name}`,
     '',
-    d.overview,
+    ...importedNote(card),
+    given(card, d.overview, (t) => `_Overview ${t}._`),
     '',
     '## Model details',
     '',
-    `- id: \`${d.id}\`, version ${d.version.name}`,
-    `- owners: ${d.owners.map((o) => (o.contact ? `${o.name} (${o.contact})` : o.name)).join('; ')}`,
-    `- licence: ${d.licenses.map((l) => l.identifier).join(', ')}`,
+    `- id: \`${d.id}\`, version ${given(card, d.version.name)}`,
+    `- owners: ${given(card, d.owners.map((o) => (o.contact ? `${o.name} (${o.contact})` : o.name)).join('; '))}`,
+    `- licence: ${given(card, licence)}${!licence && metaLicence ? ` (the file's metadata says: ${metaLicence})` : ''}`,
     `- source: ${d.source.name} ${d.source.url}${d.source.commit ? ` at ${d.source.commit}` : ''}`,
-    `- references: ${d.references.map((r) => r.reference).join(', ')}`,
-    `- citation: ${d.citations.map((x) => x.citation).join(' ')}`,
+    `- references: ${given(card, d.references.map((r) => r.reference).join(', '))}`,
+    `- citation: ${given(card, d.citations.map((x) => x.citation).join(' '))}`,
     '',
     '## Model parameters',
     '',
-    `- architecture: ${p.model_architecture}`,
+    `- architecture: ${given(card, p.model_architecture)}`,
     `- task: ${p.task}`,
     `- input: ${p.input_format}`,
     `- output: ${p.output_format}`,
@@ -36,23 +66,23 @@ export function cardToMarkdown(card: ModelCard): string {
     '',
     '**Intended uses**',
     '',
-    ...c.use_cases.map((u) => `- ${u.description}`),
+    ...listed(card, c.use_cases.map((u) => u.description)).map((u) => `- ${u}`),
     '',
     '**Out of scope**',
     '',
-    ...c.out_of_scope_uses.map((u) => `- ${u.description}`),
+    ...listed(card, c.out_of_scope_uses.map((u) => u.description)).map((u) => `- ${u}`),
     '',
     '**Limitations**',
     '',
-    ...c.limitations.map((u) => `- ${u.description}`),
+    ...listed(card, c.limitations.map((u) => u.description)).map((u) => `- ${u}`),
     '',
     '**Ethical considerations**',
     '',
-    ...c.ethical_considerations.map((e) => `- ${e.name} Mitigation: ${e.mitigation_strategy}`),
+    ...listed(card, c.ethical_considerations.map((e) => `${e.name} Mitigation: ${e.mitigation_strategy}`)).map((u) => `- ${u}`),
     '',
     '## Quantitative analysis',
     '',
-    ...metricsMarkdown(card.quantitative_analysis.performance_metrics),
+    ...metricsMarkdown(card.quantitative_analysis.performance_metrics, card.model_details.imported !== undefined),
   ];
   return out.join('\n') + '\n';
 }
@@ -76,8 +106,10 @@ function fileFactsMarkdown(f: CardFile): string[] {
   ];
 }
 
-function metricsMarkdown(ms: PerformanceMetric[]): string[] {
-  if (ms.length === 0) return ['No published figures in the catalog and nothing measured here yet (`edgerun models bench ID`).'];
+function metricsMarkdown(ms: PerformanceMetric[], imported: boolean): string[] {
+  if (ms.length === 0) {
+    return [`${imported ? `Target metrics ${NOT_PROVIDED}` : 'No published figures in the catalog'} and nothing measured here yet (\`edgerun models bench ID\`).`];
+  }
   return [
     '| kind | metric | value | engine | platform | slice | source | note |',
     '|---|---|---|---|---|---|---|---|',
@@ -94,6 +126,8 @@ export function cardToHtml(card: ModelCard): string {
   const p = card.model_parameters;
   const c = card.considerations;
   const list = (items: string[]): string => `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
+  const plain = (value: string): string => given(card, value, (t) => `(${t})`);
+  const plainList = (items: string[]): string[] => (items.length > 0 || !d.imported ? items : [`(${NOT_PROVIDED})`]);
   const row = (cells: string[], tag = 'td'): string => `<tr>${cells.map((x) => `<${tag}>${esc(x)}</${tag}>`).join('')}</tr>`;
   const files = p.files
     .map((f) => {
@@ -109,25 +143,25 @@ export function cardToHtml(card: ModelCard): string {
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}code{font-size:90%}</style>
 </head><body>
 <h1>${esc(d.name)}</h1>
-<p>${esc(d.overview)}</p>
+${d.imported ? `<p><em>Imported with edgerun models import from ${esc(d.imported.from)} at ${esc(d.imported.at)}. Not provided by the importer: ${esc(d.imported.not_provided_by_importer.join(', '))}. The file facts were read from the file.</em></p>\n` : ''}<p>${esc(plain(d.overview))}</p>
 <h2>Model details</h2>
 ${list([
-  `id: ${d.id}, version ${d.version.name}`,
-  `owners: ${d.owners.map((o) => o.name).join('; ')}`,
-  `licence: ${d.licenses.map((l) => l.identifier).join(', ')}`,
+  `id: ${d.id}, version ${plain(d.version.name)}`,
+  `owners: ${plain(d.owners.map((o) => o.name).join('; '))}`,
+  `licence: ${plain(d.licenses.map((l) => l.identifier).join(', '))}`,
   `source: ${d.source.name} ${d.source.url}${d.source.commit ? ` at ${d.source.commit}` : ''}`,
-  `references: ${d.references.map((r) => r.reference).join(', ')}`,
-  `citation: ${d.citations.map((x) => x.citation).join(' ')}`,
+  `references: ${plain(d.references.map((r) => r.reference).join(', '))}`,
+  `citation: ${plain(d.citations.map((x) => x.citation).join(' '))}`,
 ])}
 <h2>Model parameters</h2>
-${list([`architecture: ${p.model_architecture}`, `task: ${p.task}`, `input: ${p.input_format}`, `output: ${p.output_format}`, `labels: ${p.labels.count}`])}
+${list([`architecture: ${plain(p.model_architecture)}`, `task: ${p.task}`, `input: ${p.input_format}`, `output: ${p.output_format}`, `labels: ${p.labels.count}`])}
 <table>${row(['file', 'role', 'bytes', 'sha256', 'in the store'], 'th')}${p.files.map((f) => row([f.name, f.role, String(f.size), f.sha256, f.installed ? 'yes' : 'no'])).join('')}</table>
 ${files}
 <h2>Considerations</h2>
-<h3>Intended uses</h3>${list(c.use_cases.map((u) => u.description))}
-<h3>Out of scope</h3>${list(c.out_of_scope_uses.map((u) => u.description))}
-<h3>Limitations</h3>${list(c.limitations.map((u) => u.description))}
-<h3>Ethical considerations</h3>${list(c.ethical_considerations.map((e) => `${e.name} Mitigation: ${e.mitigation_strategy}`))}
+<h3>Intended uses</h3>${list(plainList(c.use_cases.map((u) => u.description)))}
+<h3>Out of scope</h3>${list(plainList(c.out_of_scope_uses.map((u) => u.description)))}
+<h3>Limitations</h3>${list(plainList(c.limitations.map((u) => u.description)))}
+<h3>Ethical considerations</h3>${list(plainList(c.ethical_considerations.map((e) => `${e.name} Mitigation: ${e.mitigation_strategy}`)))}
 <h2>Quantitative analysis</h2>
 <table>${row(['kind', 'metric', 'value', 'engine', 'platform', 'slice', 'source', 'note'], 'th')}${card.quantitative_analysis.performance_metrics
     .map((m) => row([m.kind, m.type, `${m.value} ${m.unit}`, m.engine ?? '', m.platform ?? '', m.slice ?? '', m.source, m.note ?? '']))

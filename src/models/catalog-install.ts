@@ -25,6 +25,12 @@ export function installedModel(store: ModelStore, model: CatalogModel): StoredMo
   const cpu = model.files.cpu?.sha256;
   const edgetpu = model.files.edgetpu?.sha256;
   if (!has(cpu) && !has(edgetpu)) {
+    if (model.local) {
+      throw new ModelNotInstalledError(
+        `imported model "${model.id}" has no file in the store ${store.root} any more; import it again: ` +
+          `\`edgerun models import ${model.local.from} --as ${model.id} --task ${model.task}\``,
+      );
+    }
     throw new ModelNotInstalledError(
       `model "${model.id}" is in the catalog but not in the store ${store.root}; run \`edgerun models pull ${model.id}\` ` +
         `(online) or \`edgerun models import DIR\` (air-gapped)`,

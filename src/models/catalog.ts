@@ -67,6 +67,11 @@ export interface CatalogModel {
   licence: string;
   card: CatalogCardText;
   family: CatalogFamily;
+  /**
+   * Set for a model imported with `edgerun models import FILE --as ID` (local-catalog.ts): its hand-written fields
+   * are empty, `family` is a stand-in.
+   */
+  local?: { entryFile: string; from: string; importedAt: string; format: 'tflite' | 'onnx' };
 }
 
 /** One file of one catalog model. */
@@ -86,6 +91,8 @@ export class Catalog {
   constructor(
     readonly dir: string,
     models: CatalogModel[],
+    /** Things that did not stop the catalog from loading (a local import shadowed by a catalog id). */
+    readonly warnings: readonly string[] = [],
   ) {
     for (const m of models) {
       this.byId.set(m.id, m);
@@ -109,7 +116,7 @@ export class Catalog {
     const m = this.byId.get(id);
     if (!m) {
       throw new UnknownModelError(
-        `no model "${id}" in the catalog ${this.dir}; \`edgerun models list\` shows the ${this.byId.size} it has`,
+        `no model "${id}" in the catalog ${this.dir} or among the imported models; \`edgerun models list\` shows the ${this.byId.size} there are`,
       );
     }
     return m;

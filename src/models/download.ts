@@ -3,9 +3,11 @@
  * request from `partial/<sha256>.part`, and committed only when the sha256 matches (store.commit deletes a file
  * that does not). The destination is always derived from the expected sha256, never from the URL.
  */
-import { createWriteStream, existsSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { errorMessage } from '../errors.js';
 import { fsyncFile } from '../util/atomic-file.js';
 import { DownloadError } from './model-errors.js';
@@ -17,6 +19,11 @@ export interface DownloadLimits {
   maxBytes: number;
   /** Give up when the server sends nothing for this long. */
   timeoutMs: number;
+  /**
+   * PEM certificates of CAs trusted for HTTPS besides Node's bundled roots and NODE_EXTRA_CA_CERTS (`models.ca`,
+   * `models pull --ca`): a LAN mirror with a certificate from a private CA. Read with readCaFile.
+   */
+  ca?: string;
 }
 
 export interface DownloadRequest {
@@ -53,6 +60,31 @@ export function checkUrl(url: string, allowedSchemes: readonly string[]): URL {
   return parsed;
 }
 
+/**
+ * Reads a CA certificate file (PEM, one or more certificates) for DownloadLimits.ca; `what` names the setting in
+ * the error (`models.ca`, `--ca`).
+ */
+export function readCaFile(file: string, what: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DownloadError('CA_FILE', `${what}: cannot read the CA certificate file ${file}: ${errorMessage(err)}`);
+  }
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw new DownloadError('CA_FILE', `${what}: ${file} holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block); give the CA's certificate, not its key`);
+  }
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      throw new DownloadError('CA_FILE', `${what}: ${file}: a certificate in it does not parse (${errorMessage(err)})`);
+    }
+  }
+  return blocks.join('\n') + '\n';
+}
+
 export async function downloadToStore(store: ModelStore, req: DownloadRequest, limits: DownloadLimits): Promise<BlobRecord> {
   assertSha256(req.sha256);
   const existing = store.record(req.sha256);
@@ -70,7 +102,7 @@ export async function downloadToStore(store: ModelStore, req: DownloadRequest, l
   }
   if (req.size === undefined || offset < req.size) {
     for (let redirects = 0; ; redirects++) {
-      const res = await get(url, offset, limits.timeoutMs);
+      const res = await get(url, offset, limits);
       const location = res.headers.location;
       if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location) {
         res.resume();
@@ -175,13 +207,64 @@ function closeFile(file: WriteStream): Promise<void> {
   });
 }
 
-function get(url: URL, offset: number, timeoutMs: number): Promise<IncomingMessage> {
-  const client = url.protocol === 'https:' ? https : http;
+function get(url: URL, offset: number, limits: DownloadLimits): Promise<IncomingMessage> {
+  const headers = { 'user-agent': 'edgerun', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) };
   return new Promise((resolve, reject) => {
-    const req = client.get(url, { headers: { 'user-agent': 'edgerun', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) } }, resolve);
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no data for ${timeoutMs} ms (models.downloadTimeoutMs)`)));
-    req.on('error', (err) => reject(new DownloadError('DOWNLOAD_FAILED', `GET ${redact(url)} failed: ${errorMessage(err)}`)));
+    const req =
+      url.protocol === 'https:'
+        ? https.get(url, { headers, ...(limits.ca ? { ca: trustedCas(limits.ca) } : {}) }, resolve)
+        : http.get(url, { headers }, resolve);
+    req.setTimeout(limits.timeoutMs, () => req.destroy(new Error(`no data for ${limits.timeoutMs} ms (models.downloadTimeoutMs)`)));
+    req.on('error', (err) => reject(requestError(err, url, limits.ca !== undefined)));
   });
+}
+
+/**
+ * Node's `ca` option replaces the trusted roots: keep the bundled ones and NODE_EXTRA_CA_CERTS beside the CA
+ * given, so a redirect from the mirror to a public host still verifies.
+ */
+function trustedCas(ca: string): string[] {
+  const out = [...rootCertificates];
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  if (extra) {
+    try {
+      out.push(readFileSync(extra, 'utf8'));
+    } catch {
+      // Node itself warns about an unreadable NODE_EXTRA_CA_CERTS at start-up.
+    }
+  }
+  out.push(ca);
+  return out;
+}
+
+/** OpenSSL's codes for a certificate chain that does not lead to a trusted CA. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+function requestError(err: Error, url: URL, caGiven: boolean): DownloadError {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const base = `GET ${redact(url)} failed: ${errorMessage(err)}`;
+  if (UNTRUSTED_CERT_CODES.has(code)) {
+    const fix = caGiven
+      ? "the CA given (--ca / models.ca) did not sign it either: give the certificate of the CA that issued the server's certificate"
+      : "if the server uses a private CA, give that CA's PEM certificate with `edgerun models pull --ca FILE` or the config key " +
+        'models.ca (used by the daemon\'s swaps too), or set NODE_EXTRA_CA_CERTS=FILE';
+    return new DownloadError('TLS_CERTIFICATE', `${base} (${code}): the server's certificate does not lead to a CA this machine trusts; ${fix}`);
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new DownloadError('TLS_CERTIFICATE', `${base}: the certificate is valid but not for this host name; use a URL with a name the certificate lists`);
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return new DownloadError('TLS_CERTIFICATE', `${base} (${code}): check the server's certificate dates and this machine's clock`);
+  }
+  return new DownloadError('DOWNLOAD_FAILED', base);
 }
 
 function redact(url: URL): string {

@@ -6,11 +6,14 @@
  * - the model files in the store, read by inspectModelBytes (the code behind `edgerun inspect`): tensors, dtypes,
  *   shapes, quantization, ops, Edge TPU coverage. A file not in the store has no facts on its card;
  * - the card store: the *actual* metrics this device measured.
+ * A model imported with `models import FILE --as ID` has no catalog text: those fields stay empty and
+ * `model_details.imported` says they were not provided by the importer.
  */
 import { readFile } from 'node:fs/promises';
 import { filesOf, type CatalogModel, type FileRole } from './catalog.js';
 import type { Measurement } from './card-store.js';
 import type { ModelStore } from './model-store.js';
+import { NOT_PROVIDED_FIELDS } from './local-catalog.js';
 import { inspectModelBytes, type ModelReport, type TensorReport } from '../inference/inspect-model.js';
 
 export interface CardTensor {
@@ -62,6 +65,11 @@ export interface ModelCard {
     references: { reference: string }[];
     citations: { citation: string }[];
     source: { name: string; url: string; commit?: string };
+    /**
+     * A model imported with `edgerun models import FILE --as ID`: its hand-written fields (those listed) are empty
+     * because the importer gave none; everything under model_parameters.files[].facts was read from the file.
+     */
+    imported?: { from: string; at: string; not_provided_by_importer: string[] };
   };
   model_parameters: {
     model_architecture: string;
@@ -120,10 +128,11 @@ export async function buildModelCard(model: CatalogModel, store: ModelStore, mea
       overview: model.card.overview,
       version: { name: model.version },
       owners: fam.owners,
-      licenses: [{ identifier: model.licence }],
+      licenses: model.licence ? [{ identifier: model.licence }] : [],
       references: fam.references.map((reference) => ({ reference })),
-      citations: [{ citation: fam.citation }],
+      citations: fam.citation ? [{ citation: fam.citation }] : [],
       source: fam.source,
+      ...(model.local ? { imported: { from: model.local.from, at: model.local.importedAt, not_provided_by_importer: [...NOT_PROVIDED_FIELDS] } } : {}),
     },
     model_parameters: {
       model_architecture: model.architecture,

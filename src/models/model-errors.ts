@@ -33,7 +33,17 @@ export class ChecksumMismatchError extends EdgerunError {
   }
 }
 
-export type DownloadErrorCode = 'SCHEME_NOT_ALLOWED' | 'TOO_LARGE' | 'TRUNCATED' | 'HTTP_STATUS' | 'DOWNLOAD_FAILED' | 'BAD_URL';
+export type DownloadErrorCode =
+  | 'SCHEME_NOT_ALLOWED'
+  | 'TOO_LARGE'
+  | 'TRUNCATED'
+  | 'HTTP_STATUS'
+  | 'DOWNLOAD_FAILED'
+  | 'BAD_URL'
+  /** HTTPS: the server's certificate did not verify (untrusted CA, wrong host name, expired). */
+  | 'TLS_CERTIFICATE'
+  /** models.ca / --ca names a file that is not a readable PEM certificate. */
+  | 'CA_FILE';
 
 /** A download refused before it started, or one that failed on the way. */
 export class DownloadError extends EdgerunError {

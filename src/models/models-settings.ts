@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import YAML from 'yaml';
 import { errorMessage } from '../errors.js';
 import { ConfigError } from '../errors.js';
-import { modelsConfigSchema, resolveCatalogDir, type ModelsConfig } from './models-config.js';
+import { modelsConfigSchema, resolveCatalogDir, resolveModelsPaths, type ModelsConfig } from './models-config.js';
 
 export interface ModelsSettings {
   stateDir: string;
@@ -40,11 +40,12 @@ export function readModelsSettings(file: string): ModelsSettings {
   if (!applyModelDefaults(models)) {
     throw new ConfigError(file, (applyModelDefaults.errors ?? []).map((e) => `models${e.instancePath.replace(/\//g, '.')}: ${e.message ?? ''}`));
   }
+  resolveModelsPaths(models as { catalogDir?: string; ca?: string }, base);
   const http = (raw.http as { host?: string; port?: number; token?: string } | undefined) ?? {};
   const device = (raw.device as { id?: string } | undefined) ?? {};
   return {
     stateDir: path.resolve(base, typeof raw.stateDir === 'string' ? raw.stateDir : '.state'),
-    models: { ...(models as unknown as ModelsConfig), catalogDir: resolveCatalogDir(models as { catalogDir?: string }, base) },
+    models: models as unknown as ModelsConfig,
     http: { host: http.host ?? '127.0.0.1', port: http.port ?? 8080, ...(http.token ? { token: http.token } : {}) },
     ...(device.id ? { deviceId: device.id } : {}),
     source: file,

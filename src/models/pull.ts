@@ -22,6 +22,12 @@ export function fileUrl(file: { name: string; url?: string }, mirror?: string): 
 export async function pullModel(store: ModelStore, model: CatalogModel, options: PullOptions): Promise<{ ref: CatalogFileRef; record: BlobRecord }[]> {
   const refs = filesOf(model).filter((r) => !options.roles || options.roles.includes(r.role));
   const missingUrl = refs.filter((r) => !store.has(r.file.sha256) && !fileUrl(r.file, options.mirror));
+  if (missingUrl.length > 0 && model.local) {
+    throw new ModelNotInstalledError(
+      `${model.id} is an imported model with no download URL and ${missingUrl.map((r) => r.file.name).join(', ')} is not in the store; ` +
+        `import it again: \`edgerun models import ${model.local.from} --as ${model.id} --task ${model.task}\``,
+    );
+  }
   if (missingUrl.length > 0) {
     throw new ModelNotInstalledError(
       `${model.id}: ${missingUrl.map((r) => r.file.name).join(', ')} ha${missingUrl.length > 1 ? 've' : 's'} no download URL in the catalog; ` +

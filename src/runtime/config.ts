@@ -9,12 +9,14 @@ import YAML from 'yaml';
 import { ConfigError, errorMessage } from '../errors.js';
 import { parseNormalize, type NormalizeSetting, type ResizeMode } from '../image/index.js';
 import { sourceDefinition, sourceProblems, type SourceConfig } from '../sensors/index.js';
+import type { TaskName as RegisteredTaskName } from '../tasks/task-registry.js';
 import { configSchema } from './config-schema.js';
 import { audioTaskProblems, type KeywordTaskConfig } from './audio-task-config.js';
-import { resolveCatalogDir, resolveCatalogModels, type ModelsConfig } from '../models/models-config.js';
+import { modelsConfigProblems, resolveCatalogModels, resolveModelsPaths, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
 
-export type TaskName = 'auto' | 'classify' | 'detect' | 'segment' | 'pose' | 'face' | 'keyword';
+/** A pipeline's `task.type`: a registered task, or auto. */
+export type TaskName = 'auto' | RegisteredTaskName;
 
 export interface PipelineConfig {
   id: string;
@@ -158,7 +160,11 @@ export function parseConfig(text: string, file: string, options: ConfigOptions =
   config.source = file;
   config.device.id ??= sanitizeId(os.hostname());
   resolvePaths(config, path.dirname(path.resolve(file)));
-  let problems = [...trustProblems(config.trust), ...resolveCatalogModels(config.pipelines, config.models, config.stateDir)];
+  let problems = [
+    ...trustProblems(config.trust),
+    ...modelsConfigProblems(config.models),
+    ...resolveCatalogModels(config.pipelines, config.models, config.stateDir),
+  ];
   problems.push(...semanticProblems(config));
   config.pipelineProblems = {};
   if (options.isolatePipelineProblems) {
@@ -181,7 +187,7 @@ function sanitizeId(name: string): string {
 function resolvePaths(config: DaemonConfig, base: string): void {
   config.modelsDir = path.resolve(base, config.modelsDir);
   config.stateDir = path.resolve(base, config.stateDir);
-  config.models.catalogDir = resolveCatalogDir(config.models, base);
+  resolveModelsPaths(config.models, base);
   for (const p of config.pipelines) {
     if (p.model.path !== undefined) p.model.path = path.resolve(config.modelsDir, p.model.path);
     if (p.model.labels) p.model.labels = path.resolve(config.modelsDir, p.model.labels);

@@ -8,6 +8,7 @@ import type { EdgeTpuProbeResult } from '../delegates/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { CardStore } from '../models/card-store.js';
 import { loadCatalog, type Catalog } from '../models/catalog.js';
+import { withLocalEntries } from '../models/local-catalog.js';
 import { ModelStore } from '../models/model-store.js';
 import type { MessageBroker } from '../transport/mqtt/publisher.js';
 import { commandResultTopic, modelCommandTopic } from '../transport/mqtt/topics.js';
@@ -88,9 +89,13 @@ export class ModelLifecycle implements Service {
     this.recorder = new CardRecorder(this.cards, log);
   }
 
+  /**
+   * The catalog (read once) with the models imported into the state directory (read at each call: a few small
+   * files, and a model imported while the daemon runs can be swapped in without a restart).
+   */
   catalog(): Catalog {
     this.catalogCache ??= loadCatalog(this.config.models.catalogDir);
-    return this.catalogCache;
+    return withLocalEntries(this.catalogCache, this.config.stateDir);
   }
 
   start(): void {

@@ -10,8 +10,8 @@ import type { Logger } from 'pino';
 import type { EdgeTpuProbeResult, EngineChoice } from '../delegates/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { installedModel } from '../models/catalog-install.js';
-import type { Catalog, CatalogModel, FileRole } from '../models/catalog.js';
-import { checkUrl, downloadToStore, type DownloadLimits } from '../models/download.js';
+import { filesOf, type Catalog, type CatalogModel, type FileRole } from '../models/catalog.js';
+import { checkUrl, downloadToStore, readCaFile, type DownloadLimits } from '../models/download.js';
 import { NotAModelError, UnknownModelError } from '../models/model-errors.js';
 import type { ModelStore } from '../models/model-store.js';
 import type { ModelsConfig } from '../models/models-config.js';
@@ -147,7 +147,9 @@ export class ModelSwapper {
     const roles: FileRole[] = ['labels'];
     if (entry.files.cpu) roles.push('cpu');
     if (entry.files.edgetpu && (hasTpu || !entry.files.cpu)) roles.push('edgetpu');
-    await pullModel(this.deps.store, entry, { roles, ...(this.deps.models.mirror ? { mirror: this.deps.models.mirror } : {}), limits: this.limits() });
+    // Only a download needs the limits (and reads models.ca): a swap to installed files does not depend on them.
+    const missing = filesOf(entry).some((r) => roles.includes(r.role) && !this.deps.store.has(r.file.sha256));
+    if (missing) await pullModel(this.deps.store, entry, { roles, ...(this.deps.models.mirror ? { mirror: this.deps.models.mirror } : {}), limits: this.limits() });
     return installedModel(this.deps.store, entry);
   }
 
@@ -165,7 +167,8 @@ export class ModelSwapper {
 
   private limits(): DownloadLimits {
     const m = this.deps.models;
-    return { allowedSchemes: m.allowedSchemes, maxBytes: m.maxDownloadBytes, timeoutMs: m.downloadTimeoutMs };
+    // models.ca is read at each swap, so a renewed CA file needs no restart.
+    return { allowedSchemes: m.allowedSchemes, maxBytes: m.maxDownloadBytes, timeoutMs: m.downloadTimeoutMs, ...(m.ca ? { ca: readCaFile(m.ca, 'models.ca') } : {}) };
   }
 
   private requirePipeline(id: string): Pipeline {

@@ -11,6 +11,7 @@ import { Daemon } from '../../src/runtime/daemon.js';
 import { edgerun } from '../helpers/cli.js';
 import { sharedDir, sharedMedia, sharedModel } from '../helpers/paths.js';
 import { startFileServer, type FileServer } from '../models/file-server.js';
+import { makeTestCa, type TestCa } from '../models/test-ca.js';
 import { tempDir } from '../runtime/daemon-harness.js';
 import { Collector } from '../transport/mqtt-collector.js';
 
@@ -114,6 +115,56 @@ describe('models pull from a mirror on 127.0.0.1', () => {
     const http = await edgerun(['models', 'pull', V1, '--state-dir', stateDir, '--mirror', mirror.url]);
     expect(http.code).toBe(1);
     expect(http.stderr).toContain('SCHEME_NOT_ALLOWED: URL scheme "http" is not allowed (models.allowedSchemes is [https])');
+  });
+});
+
+describe('models pull from an HTTPS mirror whose certificate comes from a private CA', () => {
+  let ca: TestCa;
+  let mirror: FileServer;
+  beforeAll(async () => {
+    ca = makeTestCa();
+    mirror = await startFileServer({ [`/${V1}.tflite`]: { body: bytes(`${V1}.tflite`) } }, { tls: ca.server });
+  });
+  afterAll(async () => {
+    await mirror?.close();
+  });
+
+  it('fails without the CA with a hint, succeeds with --ca FILE or models.ca, and the sha256 verifies', async () => {
+    const cpu = bytes(`${V1}.tflite`);
+    const stateDir = tempDir('edgerun-pull-ca-');
+    const pull = (...extra: string[]) => edgerun(['models', 'pull', V1, '--only', 'cpu', '--mirror', mirror.url, ...extra]);
+
+    const without = await pull('--state-dir', stateDir);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain('TLS_CERTIFICATE: GET https://127.0.0.1:');
+    expect(without.stderr).toContain('unable to verify the first certificate');
+    expect(without.stderr).toContain('`edgerun models pull --ca FILE` or the config key models.ca');
+    expect(ModelStore.forStateDir(stateDir).list()).toEqual([]);
+
+    const withCa = await pull('--state-dir', stateDir, '--ca', ca.caFile);
+    expect(withCa.stderr).toContain(`${V1}.tflite: sha256 verified, installed`);
+    expect(withCa.code).toBe(0);
+    const store = ModelStore.forStateDir(stateDir);
+    expect(sha(readFileSync(store.blobPath(sha(cpu))))).toBe(sha(cpu));
+
+    // models.ca in a config, relative to the config file's directory
+    const dir = tempDir('edgerun-pull-ca-config-');
+    writeFileSync(path.join(dir, 'mirror-ca.pem'), readFileSync(ca.caFile));
+    const configFile = path.join(dir, 'edgerun.yaml');
+    writeFileSync(configFile, `stateDir: state\nmodels: { ca: mirror-ca.pem }\npipelines: []\n`);
+    const viaConfig = await pull('--config', configFile);
+    expect(viaConfig.stderr).toContain(`${V1}.tflite: sha256 verified, installed`);
+    expect(viaConfig.code).toBe(0);
+    expect(ModelStore.forStateDir(path.join(dir, 'state')).has(sha(cpu))).toBe(true);
+
+    // a models.ca that is not a certificate: config check and pull say which key and file
+    writeFileSync(configFile, `stateDir: state\nmodels: { ca: ${ca.caKeyFile} }\npipelines: []\n`);
+    const check = await edgerun(['config', 'check', configFile]);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(`models.ca: ${ca.caKeyFile} holds no PEM certificate`);
+    const badCa = await pull('--state-dir', stateDir, '--ca', path.join(dir, 'missing.pem'));
+    expect(badCa.code).toBe(1);
+    expect(badCa.stderr).toMatch(/CA_FILE: --ca: cannot read the CA certificate file .*missing\.pem/);
   });
 });
 

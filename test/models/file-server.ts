@@ -1,8 +1,10 @@
 /**
- * A real HTTP server on 127.0.0.1 for download tests: serves byte buffers by path, honours Range requests, and can
- * misbehave on purpose (cut the connection after N bytes, redirect, answer an error status). Records every request.
+ * A real HTTP (or HTTPS, with `tls`) server on 127.0.0.1 for download tests: serves byte buffers by path, honours
+ * Range requests, and can misbehave on purpose (cut the connection after N bytes, redirect, answer an error status)
+ * or send slowly. Records every request.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface Route {
@@ -11,6 +13,8 @@ export interface Route {
   cutAfter?: number;
   status?: number;
   redirect?: string;
+  /** Send the body in chunks of `bytes`, one every `everyMs` (a slow link, for progress rates). */
+  throttle?: { bytes: number; everyMs: number };
 }
 
 export interface FileServer {
@@ -20,10 +24,15 @@ export interface FileServer {
   close(): Promise<void>;
 }
 
-export async function startFileServer(routes: Record<string, Route> = {}): Promise<FileServer> {
+export interface FileServerOptions {
+  /** Serve HTTPS with this key and certificate chain (PEM). */
+  tls?: { key: string; cert: string };
+}
+
+export async function startFileServer(routes: Record<string, Route> = {}, options: FileServerOptions = {}): Promise<FileServer> {
   const table = new Map(Object.entries(routes));
   const requests: FileServer['requests'] = [];
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push({ path, ...(req.headers.range ? { range: req.headers.range } : {}) });
     const route = table.get(path);
@@ -57,12 +66,27 @@ export async function startFileServer(routes: Record<string, Route> = {}): Promi
       res.write(part.subarray(0, route.cutAfter), () => res.socket?.end());
       return;
     }
+    if (route.throttle) {
+      const { bytes, everyMs } = route.throttle;
+      let at = 0;
+      const timer = setInterval(() => {
+        const chunk = part.subarray(at, at + bytes);
+        at += chunk.length;
+        if (at >= part.length) {
+          clearInterval(timer);
+          res.end(chunk);
+        } else res.write(chunk);
+      }, everyMs);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     res.end(part);
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handle) : createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     routes: table,
     close: () =>
