@@ -9,3 +9,4 @@ export { DEFAULT_HOP_MS, DEFAULT_SAMPLE_RATE, type MicrophoneConfig, type Source
 export type { SourceDefinition } from './source-definition.js';
 export { SOURCE_DEFINITIONS, SOURCE_TYPES, isAudioSourceType, sourceDefinition, type SourceType } from './source-registry.js';
 export { parseWav } from './wav.js';
+export { listCaptureDevices, type AudioCapture, type Camera, type DeviceRoots } from './capture-devices.js';
