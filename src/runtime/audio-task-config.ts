@@ -4,7 +4,6 @@
  */
 import type { MicrophoneConfig, SourceConfig, WavConfig } from '../sensors/index.js';
 import type { AudioTaskOptions } from '../inference/audio-model-runner.js';
-import type { PipelineConfig } from './config.js';
 
 /** `task.*` keys only the keyword task reads (threshold and topK are shared with the image tasks). */
 export interface KeywordTaskConfig {
@@ -16,6 +15,13 @@ export interface KeywordTaskConfig {
   windowMs?: number;
 }
 
+/** What these checks read of a pipeline's config (PipelineConfig has it; typed here to keep config.ts a one-way import). */
+export interface AudioTaskPipeline {
+  source: SourceConfig;
+  fps?: number;
+  task: KeywordTaskConfig & { type: string; topK?: number; threshold?: number };
+}
+
 const KEYWORD_ONLY: readonly (keyof KeywordTaskConfig)[] = ['hopMs', 'averageWindowMs', 'minCount', 'suppressionMs', 'input', 'windowMs'];
 
 export function isAudioSource(source: SourceConfig): source is MicrophoneConfig | WavConfig {
@@ -23,7 +29,7 @@ export function isAudioSource(source: SourceConfig): source is MicrophoneConfig 
 }
 
 /** Config problems, each naming its key: an audio source with an image task, or the keyword task without audio. */
-export function audioTaskProblems(p: PipelineConfig, at: string): string[] {
+export function audioTaskProblems(p: AudioTaskPipeline, at: string): string[] {
   const task = p.task.type;
   if (isAudioSource(p.source)) {
     if (task !== 'auto' && task !== 'keyword') {
@@ -41,7 +47,7 @@ export function audioTaskProblems(p: PipelineConfig, at: string): string[] {
 }
 
 /** The runner options of an audio pipeline; undefined for image pipelines. */
-export function audioTaskOptions(p: PipelineConfig): AudioTaskOptions | undefined {
+export function audioTaskOptions(p: AudioTaskPipeline): AudioTaskOptions | undefined {
   if (!isAudioSource(p.source)) return undefined;
   const t = p.task;
   const sampleRate = p.source.sampleRate;

@@ -16,6 +16,7 @@ import { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
 import { registerHttpApi } from './http-api.js';
+import type { ApiHost, DaemonStatus, FailedPipeline, ServingPipeline } from './daemon-status.js';
 import type { StatsMessage } from './messages.js';
 import { ModelLifecycle } from './model-lifecycle.js';
 import { HomeAssistantOutput } from './outputs/home-assistant-output.js';
@@ -33,24 +34,6 @@ export interface DaemonAddresses {
   http?: { host: string; port: number };
 }
 
-export interface FailedPipeline {
-  id: string;
-  state: 'failed';
-  error: string;
-}
-
-/** A running pipeline whose new config could not be applied by a reload: it keeps serving the old one. */
-export type ServingPipeline = PipelineStatus & { reloadError?: string };
-
-export interface DaemonStatus {
-  version: string;
-  device: DaemonConfig['device'];
-  uptimeS: number;
-  engines: { tflite: 'cpu'; edgetpu: Record<string, unknown>; tpuQueue: number };
-  mqtt: Record<string, unknown>;
-  pipelines: (ServingPipeline | FailedPipeline)[];
-}
-
 export interface ReloadOutcome {
   added: string[];
   removed: string[];
@@ -59,7 +42,7 @@ export interface ReloadOutcome {
   failed: { id: string; error: string }[];
 }
 
-export class Daemon {
+export class Daemon implements ApiHost {
   readonly startedAt = Date.now();
   readonly bus: RuntimeBus;
   private readonly pipelines = new Map<string, Pipeline>();

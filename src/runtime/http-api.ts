@@ -1,12 +1,12 @@
 /** The local HTTP API's routes; the server itself is transport/http-server.ts. */
 import { HttpError, type HttpServer } from '../transport/http/http-server.js';
 import type { SseHub } from '../transport/http/sse.js';
-import type { Daemon } from './daemon.js';
+import type { ApiHost } from './daemon-status.js';
 import { renderMetrics } from './metrics.js';
 import { registerModelRoutes } from './model-routes.js';
 import type { PipelineStatus } from './pipeline.js';
 
-export function registerHttpApi(http: HttpServer, daemon: Daemon, sse: SseHub): void {
+export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub): void {
   http.route('GET', '/healthz', () => {
     const status = daemon.status();
     const pipelines = status.pipelines as { state: string }[];

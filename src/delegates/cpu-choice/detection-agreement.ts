@@ -6,7 +6,7 @@
  * the order below it). A confident detection of either must be found in the other: the same class, a score within
  * tolerance and a box within tolerance on every edge.
  */
-import type { Agreement } from './output-agreement.js';
+import type { Agreement } from './agreement.js';
 
 /** Detections scoring at least this are compared. */
 export const CONFIDENT_SCORE = 0.2;

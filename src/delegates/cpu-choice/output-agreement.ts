@@ -22,12 +22,8 @@ export interface OutputsToCompare {
   scale: number;
 }
 
-export interface Agreement {
-  agrees: boolean;
-  /** The largest difference seen, in tolerance units (≤ 1 agrees), with the output it was in. */
-  worst: number;
-  detail: string;
-}
+export type { Agreement } from './agreement.js';
+import type { Agreement } from './agreement.js';
 
 /** Elements allowed beyond tolerance (accumulated rounding on long int8 graphs touches a few). */
 const OUTLIER_SHARE = 0.005;

@@ -4,7 +4,7 @@ import { detectModelFormat } from '../model-format.js';
 import { OnnxEngine, type OnnxGraphOptimization } from './onnx-engine.js';
 import { readOnnxModel, type OnnxModelInfo } from './onnx-model-file.js';
 import type { Engine } from '../core/engine.js';
-import type { EngineChoice } from '../open-engine.js';
+import type { EngineChoice } from '../engine-registry.js';
 
 export interface OpenOnnxOptions {
   threads?: number;

@@ -10,11 +10,8 @@ import { loadTflite, type NativePointer, type TfliteApi } from './tflite-library
 import { checkModelBytes } from './tflite-model-file.js';
 import { XNNPACK_FLAG_SETS, createXnnpackDelegate, describeXnnpackFlags } from './xnnpack-delegate.js';
 
-/** A native TfLiteDelegate the engine installs and then owns (freed after the interpreter). */
-export interface NativeDelegate {
-  readonly pointer: NativePointer;
-  dispose(): void;
-}
+import type { NativeDelegate } from './native-delegate.js';
+export type { NativeDelegate };
 
 /** The native CPU kernels: XNNPACK's delegate or TFLite's own ('builtin'); 'delegate' when another delegate runs it. */
 export type TfliteVariant = 'xnnpack' | 'builtin' | 'delegate';

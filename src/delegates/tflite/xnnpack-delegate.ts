@@ -1,6 +1,6 @@
 /** TFLite's XNNPACK delegate (the fast CPU kernels built into libtensorflowlite_c) as a NativeDelegate. */
 import { ModelLoadError } from '../../errors.js';
-import type { NativeDelegate } from './tflite-engine.js';
+import type { NativeDelegate } from './native-delegate.js';
 import type { TfliteApi } from './tflite-library.js';
 
 /** TFLITE_XNNPACK_DELEGATE_FLAG_QS8 / _QU8 of TF 2.9's xnnpack_delegate.h. */

@@ -1,0 +1,34 @@
+/** What the daemon reports of itself (GET /api/status), and what the HTTP API needs of it. */
+import type { DaemonConfig } from './config.js';
+import type { StatsMessage } from './messages.js';
+import type { ModelLifecycle } from './model-lifecycle.js';
+import type { Pipeline, PipelineStatus } from './pipeline.js';
+
+export interface FailedPipeline {
+  id: string;
+  state: 'failed';
+  error: string;
+}
+
+/** A running pipeline whose new config could not be applied by a reload: it keeps serving the old one. */
+export type ServingPipeline = PipelineStatus & { reloadError?: string };
+
+export interface DaemonStatus {
+  version: string;
+  device: DaemonConfig['device'];
+  uptimeS: number;
+  engines: { tflite: 'cpu'; edgetpu: Record<string, unknown>; tpuQueue: number };
+  mqtt: Record<string, unknown>;
+  pipelines: (ServingPipeline | FailedPipeline)[];
+}
+
+/** The daemon as the HTTP API sees it. */
+export interface ApiHost {
+  readonly ready: boolean;
+  readonly deviceId: string;
+  readonly models: ModelLifecycle | undefined;
+  status(): DaemonStatus;
+  stats(): StatsMessage;
+  pipeline(id: string): Pipeline | undefined;
+  allPipelines(): Pipeline[];
+}
