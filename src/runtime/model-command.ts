@@ -37,7 +37,7 @@ export class BadCommandError extends EdgerunError {
   }
 }
 
-const commandSchema = {
+export const commandSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['v', 'action', 'pipeline'],
