@@ -116,7 +116,7 @@ export const configSchema = {
       },
     },
     modelsDir: { type: 'string', default: 'models', description: 'restart; where relative model paths resolve' },
-    stateDir: { type: 'string', default: '.state', description: 'restart; outbox, model store, card store' },
+    stateDir: { type: 'string', default: '.state', description: 'restart; outbox, model store, card store, event run numbers' },
     engines: {
       type: 'object',
       additionalProperties: false,

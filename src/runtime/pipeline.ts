@@ -9,6 +9,7 @@ import { parseNormalize } from '../image/index.js';
 import { createSource, FpsLimiter, BoundedQueue, type AudioChunk, type Frame, type Source, type SourceItem, type SourceStatus, LatestFrameBuffer, DEFAULT_HOP_MS } from '../sensors/index.js';
 import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
+import type { EventRuns } from './event-runs.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   probe: EdgeTpuProbeResult;
   tpuLock: SerialQueue;
   bus: RuntimeBus;
+  /** Numbers each run of a pipeline, so object event ids never repeat across restarts and reloads. */
+  eventRuns: EventRuns;
   log: Logger;
 }
 
@@ -102,7 +105,10 @@ export class Pipeline {
     if (isAudioSource(config.source)) {
       this.audio = new BoundedQueue(Math.max(1, Math.ceil(MAX_AUDIO_BACKLOG_MS / (config.source.hopMs ?? DEFAULT_HOP_MS))));
     }
-    if (config.publish.events) this.tracker = new EventTracker(config.id, { iou: 0.3, minScore: config.publish.minScore, maxMisses: 3, moveThreshold: 0.2 });
+    if (config.publish.events && !isAudioSource(config.source)) {
+      const run = deps.eventRuns.next(config.id);
+      this.tracker = new EventTracker(`${config.id}-${run}`, { iou: 0.3, minScore: config.publish.minScore, maxMisses: 3, moveThreshold: 0.2 });
+    }
   }
 
   /** Opens the model (errors propagate: a pipeline whose model cannot load does not start) and starts capture. */

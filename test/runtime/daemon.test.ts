@@ -1,5 +1,5 @@
 // The daemon against real parts: mosquitto, mqtt.js subscribers, ffmpeg sources, TFLite, ../shared models and images.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedMedia } from '../helpers/paths.js';
@@ -92,6 +92,43 @@ pipelines:
     expect(ends.map((e) => e.id).sort()).toEqual(news.map((e) => e.id).sort());
     for (const e of ends) expect(Date.parse(e.endTime!)).toBeGreaterThanOrEqual(Date.parse(e.startTime));
     await sub.close();
+  });
+});
+
+describe('event ids', () => {
+  it('two runs of the daemon on one stateDir never repeat an event id', async () => {
+    const stateDir = tempDir();
+    const runs: { news: string[]; ends: string[] }[] = [];
+    for (let run = 0; run < 2; run++) {
+      const sub = await Collector.connect(broker.url, ['edgerun/ids-dev/dets/event']);
+      const h = await startDaemon(
+        makeConfig(`
+device: { id: ids-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: dets
+    source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 10, loop: true }
+    model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite }
+    task: { type: detect, threshold: 0.3 }
+`, { stateDir }),
+      );
+      const events = (): { type: string; id: string }[] => sub.messages.map((m) => JSON.parse(m.payload.toString()) as { type: string; id: string });
+      await sub.waitFor(() => events().filter((e) => e.type === 'new').length >= 4);
+      await h.stop(); // ends every open object
+      await sub.close();
+      runs.push({ news: events().filter((e) => e.type === 'new').map((e) => e.id), ends: events().filter((e) => e.type === 'end').map((e) => e.id) });
+    }
+    const [first, second] = runs as [{ news: string[]; ends: string[] }, { news: string[]; ends: string[] }];
+    // Each run: the four objects of EXPECTED.md (three cats, a dog), each ended under the id it started with.
+    for (const r of runs) {
+      expect(r.news).toHaveLength(4);
+      expect([...r.ends].sort()).toEqual([...r.news].sort());
+    }
+    const all = [...first.news, ...second.news];
+    expect(new Set(all).size).toBe(all.length);
+    for (const id of first.news) expect(id).toMatch(/^dets-1-\d+$/);
+    for (const id of second.news) expect(id).toMatch(/^dets-2-\d+$/);
+    expect(JSON.parse(readFileSync(path.join(stateDir, 'event-runs.json'), 'utf8'))).toEqual({ dets: 2 });
   });
 });
 
