@@ -17,6 +17,7 @@ import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
 import type { ObjectEventMessage, ResultMessage } from './messages.js';
+import { roundBox, roundResult, roundScore } from './message-rounding.js';
 import type { RuntimeBus } from './runtime-bus.js';
 import { PipelineModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
 
@@ -162,7 +163,7 @@ export class Pipeline {
       engine: outcome.engine,
       task: outcome.task,
       timings: roundAll(outcome.timings),
-      result: outcome.result,
+      result: roundResult(outcome.result),
     };
   }
 
@@ -305,7 +306,7 @@ export class Pipeline {
         },
         task: outcome.task,
         timings: { ...roundAll(outcome.timings), captureToPublishMs },
-        result: outcome.result,
+        result: roundResult(outcome.result),
         publishedAt: new Date(now).toISOString(),
       };
       this.deps.bus.emit('result', message);
@@ -323,6 +324,9 @@ export class Pipeline {
     const message: ObjectEventMessage = {
       v: 1,
       ...rest,
+      score: roundScore(e.score),
+      topScore: roundScore(e.topScore),
+      box: roundBox(e.box),
       device: this.deps.deviceId,
       pipeline: this.id,
       startTime: new Date(e.startTime).toISOString(),

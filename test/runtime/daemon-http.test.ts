@@ -35,6 +35,9 @@ pipelines:
     source: { type: images, path: "${sharedMedia('bird.bmp')}", fps: 1, loop: true }
     model: { path: mobilenet_v2_1.0_224_quant.tflite }
     task: { type: classify, topK: 3 }
+  - id: pose
+    source: { type: images, path: "${sharedMedia('squat.bmp')}", fps: 1, loop: true }
+    model: { path: movenet_single_pose_lightning_ptq.tflite }
 `),
   );
   url = `${h.httpUrl}/api/infer?pipeline=pets`;
@@ -98,5 +101,22 @@ describe('POST /api/infer', () => {
     const res = await fetch(url, { method: 'POST', body: form(['image', big, 'big.bmp']) });
     expect(res.status).toBe(413);
     expect(((await res.json()) as ErrorAnswer).error).toMatch(new RegExp(`${MAX_BODY}-byte limit`));
+  });
+
+  it('answers pose keypoints at 0.1 px, normalised coordinates and scores at 4 digits', async () => {
+    const res = await fetch(`${h.httpUrl}/api/infer?pipeline=pose`, { method: 'POST', body: form(['image', readFileSync(sharedMedia('squat.bmp')), 'squat.bmp']) });
+    expect(res.status).toBe(200);
+    const { task, result } = (await res.json()) as { task: string; result: { score: number; keypoints: Record<string, number | string>[] } };
+    expect(task).toBe('pose');
+    expect(result.keypoints).toHaveLength(17);
+    const decimals = (n: unknown): number => (typeof n !== 'number' ? 99 : /e/i.test(String(n)) ? 99 : (String(n).split('.')[1]?.length ?? 0));
+    expect(decimals(result.score)).toBeLessThanOrEqual(4);
+    for (const k of result.keypoints) {
+      expect(decimals(k.x)).toBeLessThanOrEqual(1);
+      expect(decimals(k.y)).toBeLessThanOrEqual(1);
+      for (const key of ['nx', 'ny', 'score']) expect(decimals(k[key])).toBeLessThanOrEqual(4);
+    }
+    // Rounded, not dropped: the keypoints still spread over the image.
+    expect(new Set(result.keypoints.map((k) => k.x)).size).toBeGreaterThan(5);
   });
 });

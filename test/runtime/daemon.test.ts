@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedMedia } from '../helpers/paths.js';
+import { sharedMedia, sharedModel } from '../helpers/paths.js';
 import { startMosquitto, type Mosquitto } from '../transport/mosquitto.js';
 import { Collector } from '../transport/mqtt-collector.js';
 import { makeConfig, startDaemon, tempDir, type Harness } from './daemon-harness.js';
@@ -129,6 +129,66 @@ pipelines:
     for (const id of first.news) expect(id).toMatch(/^dets-1-\d+$/);
     for (const id of second.news) expect(id).toMatch(/^dets-2-\d+$/);
     expect(JSON.parse(readFileSync(path.join(stateDir, 'event-runs.json'), 'utf8'))).toEqual({ dets: 2 });
+  });
+});
+
+/** Decimal places of a number as JSON prints it (exponent notation counts as too many). */
+const decimals = (n: number): number => (/e/i.test(String(n)) ? 99 : (String(n).split('.')[1]?.length ?? 0));
+
+describe('published numbers', () => {
+  it('boxes carry 0.1 px and scores 4 digits in results and events: the decoder\'s numbers, rounded', async () => {
+    const { openEngine } = await import('../../src/delegates/open-engine.js');
+    const { ModelRunner } = await import('../../src/inference/model-runner.js');
+    const image = sharedMedia('cats_and_dogs.jpg');
+    const model = sharedModel('ssd_mobilenet_v1_coco_quant_postprocess.tflite');
+    // The same engine as the daemon's below (builtin kernels, one thread), so the same unrounded numbers.
+    const reference = await ModelRunner.create(await openEngine(model, { engine: 'cpu', cpuVariant: 'builtin', threads: 1 }), { task: 'detect', threshold: 0.3 });
+    const want = (await reference.inferEncoded(readFileSync(image), 'reference')).result.objects as { label: string; score: number; box: Record<string, number> }[];
+    reference.dispose();
+    // The decoder's own numbers are long: rounding has work to do.
+    expect(want.some((o) => Object.values(o.box).some((v) => decimals(v) > 1))).toBe(true);
+
+    const sub = await Collector.connect(broker.url, ['edgerun/round-dev/dets/#']);
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: round-dev }
+engines: { cpuVariant: builtin, threads: 1 }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: dets
+    source: { type: images, path: "${image}", fps: 10, loop: true }
+    model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite }
+    task: { type: detect, threshold: 0.3 }
+`),
+    );
+    await sub.waitFor((ms) => ms.filter((m) => m.topic.endsWith('/result')).length >= 2);
+    await h.stop();
+    await sub.close();
+    const json = (suffix: string): Record<string, unknown>[] => sub.messages.filter((m) => m.topic.endsWith(suffix)).map((m) => JSON.parse(m.payload.toString()) as Record<string, unknown>);
+    const results = json('/result');
+    const events = json('/event');
+    expect(events.length).toBeGreaterThanOrEqual(4);
+
+    const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
+    for (const r of results) {
+      const objects = (r.result as { objects: { id: number; label: string; score: number; box: Record<string, number> }[] }).objects;
+      expect(objects.map((o) => o.label)).toEqual(want.map((o) => o.label));
+      objects.forEach((o, i) => {
+        const w = want[i]!;
+        expect(o.score).toBe(round(w.score, 4));
+        expect(o.box).toEqual({ x: round(w.box.x!, 1), y: round(w.box.y!, 1), w: round(w.box.w!, 1), h: round(w.box.h!, 1) });
+        expect(decimals(o.score)).toBeLessThanOrEqual(4);
+        for (const v of Object.values(o.box)) expect(decimals(v)).toBeLessThanOrEqual(1);
+        expect(Number.isInteger(o.id)).toBe(true);
+      });
+    }
+    for (const e of events) {
+      const { score, topScore, box, frames } = e as { score: number; topScore: number; box: Record<string, number>; frames: number };
+      expect(decimals(score)).toBeLessThanOrEqual(4);
+      expect(decimals(topScore)).toBeLessThanOrEqual(4);
+      for (const v of Object.values(box)) expect(decimals(v)).toBeLessThanOrEqual(1);
+      expect(Number.isInteger(frames)).toBe(true);
+    }
   });
 });
 
