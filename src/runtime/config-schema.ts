@@ -91,7 +91,10 @@ const pipelineSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        results: { type: 'boolean', default: true, description: 'publish <pipeline>/result per inference' },
+        results: {
+          type: 'boolean',
+          description: 'publish <pipeline>/result per inference; default true, false for audio sources (microphone, wav), whose events carry the keywords',
+        },
         events: { type: 'boolean', default: true, description: 'detection pipelines: Frigate-style new/update/end events; keyword pipelines: one event per keyword' },
         minScore: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'objects below this do not start events' },
       },

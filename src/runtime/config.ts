@@ -10,7 +10,7 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { parseNormalize, type NormalizeSetting, type ResizeMode } from '../image/index.js';
 import { sourceDefinition, sourceProblems, type SourceConfig } from '../sensors/index.js';
 import { configSchema } from './config-schema.js';
-import { audioTaskProblems, type KeywordTaskConfig } from './audio-task-config.js';
+import { audioTaskProblems, isAudioSource, type KeywordTaskConfig } from './audio-task-config.js';
 import { resolveCatalogDir, resolveCatalogModels, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
 
@@ -157,6 +157,7 @@ export function parseConfig(text: string, file: string, options: ConfigOptions =
   const config = raw as unknown as DaemonConfig;
   config.source = file;
   config.device.id ??= sanitizeId(os.hostname());
+  applyPublishDefaults(config.pipelines);
   resolvePaths(config, path.dirname(path.resolve(file)));
   let problems = [...trustProblems(config.trust), ...resolveCatalogModels(config.pipelines, config.models, config.stateDir)];
   problems.push(...semanticProblems(config));
@@ -172,6 +173,17 @@ export function parseConfig(text: string, file: string, options: ConfigOptions =
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
+}
+
+/**
+ * `publish.results` defaults to false for audio pipelines: a keyword pipeline infers every hop (10 a second by default),
+ * and its events already carry the keywords. An explicit `true` still publishes every window's result.
+ */
+function applyPublishDefaults(pipelines: PipelineConfig[]): void {
+  for (const p of pipelines) {
+    const publish = p.publish as Omit<PipelineConfig['publish'], 'results'> & { results?: boolean };
+    publish.results ??= !isAudioSource(p.source);
+  }
 }
 
 function sanitizeId(name: string): string {
