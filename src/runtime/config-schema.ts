@@ -56,6 +56,14 @@ const pipelineSchema = {
           description: 'auto: read from the model; audio sources (microphone, wav) always run keyword',
         },
         topK: { type: 'integer', minimum: 1, maximum: 1000 },
+        labels: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          minItems: 1,
+          uniqueItems: true,
+          description:
+            "detect: publish only objects of these labels (results, events, Home Assistant's per-label entities); each must be a label of the model",
+        },
         threshold: { type: 'number', minimum: 0, maximum: 1, description: 'keyword: averaged score that detects a keyword (default 0.8)' },
         iou: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
         resize: { enum: ['bilinear', 'nearest', 'letterbox', 'area'] },

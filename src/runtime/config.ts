@@ -22,7 +22,16 @@ export interface PipelineConfig {
   source: SourceConfig;
   /** `path` is set after loading also when the config names a `catalog` model (it then points into the store). */
   model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice };
-  task: { type: TaskName; topK?: number; threshold?: number; iou?: number; resize?: ResizeMode; normalize?: NormalizeSetting } & KeywordTaskConfig;
+  task: {
+    type: TaskName;
+    topK?: number;
+    threshold?: number;
+    iou?: number;
+    resize?: ResizeMode;
+    normalize?: NormalizeSetting;
+    /** detect: only objects of these labels are published (checked against the model's labels when it loads). */
+    labels?: string[];
+  } & KeywordTaskConfig;
   fps?: number;
   publish: { results: boolean; events: boolean; minScore: number };
 }
@@ -226,6 +235,7 @@ function semanticProblems(config: DaemonConfig): string[] {
     } else if (!isFile(p.model.path)) problems.push(`${at}.model.path: no model file at ${p.model.path}`);
     if (p.model.labels && !isFile(p.model.labels)) problems.push(`${at}.model.labels: no labels file at ${p.model.labels}`);
     problems.push(...audioTaskProblems(p, at));
+    problems.push(...labelProblems(p, at));
     if (p.task.normalize !== undefined) {
       try {
         parseNormalize(p.task.normalize, `${at}.task.normalize`);
@@ -243,6 +253,16 @@ function semanticProblems(config: DaemonConfig): string[] {
     if (v && !isFile(v)) problems.push(`mqtt.${k}: no file at ${v}`);
   }
   return problems;
+}
+
+/** `task.labels` filters detections: refused where there are none (the labels themselves are checked at model load). */
+function labelProblems(p: PipelineConfig, at: string): string[] {
+  if (p.task.labels === undefined) return [];
+  if (isAudioSource(p.source)) return [`${at}.task.labels: audio pipelines run the keyword task, which has no objects to filter; remove labels`];
+  if (p.task.type !== 'auto' && p.task.type !== 'detect') {
+    return [`${at}.task.labels: only detect pipelines keep detections by label; task.type is "${p.task.type}"`];
+  }
+  return [];
 }
 
 function isFile(p: string): boolean {

@@ -11,6 +11,8 @@ import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import type { EventRuns } from './event-runs.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
+import { LabelFilter } from './label-filter.js';
+import { labelNames } from '../tasks/labels.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
@@ -73,6 +75,8 @@ export class Pipeline {
   private readonly limiter: FpsLimiter | undefined;
   private readonly model: PipelineModel;
   private readonly tracker: EventTracker | undefined;
+  /** `task.labels`: objects of other labels are dropped before anything is published. */
+  private readonly labelFilter: LabelFilter | undefined;
   private readonly counters: PipelineCounters = { framesIn: 0, skipped: 0, dropped: 0, inferred: 0, errors: 0 };
   private readonly latency = new LatencyWindow();
   private readonly invoke = new LatencyWindow();
@@ -103,6 +107,7 @@ export class Pipeline {
       { probe: deps.probe, tpuLock: deps.tpuLock, log: deps.log, onChange: (m) => this.onModelChange(m) },
       audioTaskOptions(config),
     );
+    if (config.task.labels) this.labelFilter = new LabelFilter(config.id, config.task.labels);
     if (isAudioSource(config.source)) {
       this.audio = new BoundedQueue(Math.max(1, Math.ceil(MAX_AUDIO_BACKLOG_MS / (config.source.hopMs ?? DEFAULT_HOP_MS))));
     }
@@ -121,8 +126,10 @@ export class Pipeline {
   /** The first half of start: loads the model. A reload does this before it stops the pipeline being replaced. */
   async open(): Promise<void> {
     try {
-      await this.model.open();
+      const model = await this.model.open();
+      this.labelFilter?.check(model, this.model.labelNames());
     } catch (err) {
+      this.model.close();
       this.state = 'failed';
       this.error = errorMessage(err);
       throw err;
@@ -147,9 +154,14 @@ export class Pipeline {
     this.model.close();
   }
 
-  /** See PipelineModel.swap: `accept` vets the loaded model before the switch. */
+  /** See PipelineModel.swap: `accept` vets the loaded model before the switch; so does `task.labels`. */
   swapModel(spec: ModelSpec, accept?: SwapCheck): Promise<ActiveModel> {
-    return this.model.swap(spec, accept);
+    const filter = this.labelFilter;
+    if (!filter) return this.model.swap(spec, accept);
+    return this.model.swap(spec, async (runner, model) => {
+      filter.check(model, labelNames(runner.labels));
+      await accept?.(runner, model);
+    });
   }
 
   /** POST /api/infer: one image through this pipeline's model, answered directly and not published. */
@@ -163,12 +175,13 @@ export class Pipeline {
       engine: outcome.engine,
       task: outcome.task,
       timings: roundAll(outcome.timings),
-      result: roundResult(outcome.result),
+      result: roundResult(this.kept(outcome.result)),
     };
   }
 
   /** The labels Home Assistant gets an entity each for: `task.labels` when set, else the model's when there are few. */
   trackedLabels(): string[] {
+    if (this.labelFilter) return [...this.labelFilter.labels];
     const names = this.model.labelNames();
     return names.length <= MAX_AUTO_TRACKED_LABELS ? names : [];
   }
@@ -292,6 +305,7 @@ export class Pipeline {
     const now = Date.now();
     const captureToPublishMs = Math.max(0, now - frame.capturedAt);
     this.latency.add(captureToPublishMs);
+    const result = this.kept(outcome.result);
     if (this.config.publish.results) {
       const message: ResultMessage = {
         v: 1,
@@ -306,17 +320,22 @@ export class Pipeline {
         },
         task: outcome.task,
         timings: { ...roundAll(outcome.timings), captureToPublishMs },
-        result: roundResult(outcome.result),
+        result: roundResult(result),
         publishedAt: new Date(now).toISOString(),
       };
       this.deps.bus.emit('result', message);
     }
-    if (this.tracker && Array.isArray(outcome.result.objects)) {
-      const detections = (outcome.result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
+    if (this.tracker && Array.isArray(result.objects)) {
+      const detections = (result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
         (o) => ({ label: o.label ?? String(o.id ?? 'object'), score: o.score, box: o.box }),
       );
       for (const e of this.tracker.update(detections, frame.capturedAt)) this.publishEvent(e);
     }
+  }
+
+  /** The result without the objects `task.labels` leaves out. */
+  private kept(result: Record<string, unknown>): Record<string, unknown> {
+    return this.labelFilter ? this.labelFilter.apply(result) : result;
   }
 
   private publishEvent(e: ObjectEvent): void {

@@ -192,6 +192,78 @@ pipelines:
   });
 });
 
+describe('task.labels', () => {
+  const labelsFile = sharedModel('coco90_labels.txt');
+  const detPipeline = (id: string, extra: string): string => `
+  - id: ${id}
+    source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 5, loop: true }
+    model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite, labels: "${labelsFile}" }
+    task: { type: detect, threshold: 0.3${extra} }`;
+
+  it('keeps only the listed labels in results, events and Home Assistant entities', async () => {
+    const sub = await Collector.connect(broker.url, ['edgerun/lbl-dev/#', 'ha-lbl/#']);
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: lbl-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: true, discoveryPrefix: ha-lbl } }
+pipelines:${detPipeline('dogs', ', labels: [dog]')}${detPipeline('all', '')}
+`),
+    );
+    expect(h.daemon.pipeline('dogs')!.trackedLabels()).toEqual(['dog']);
+    const count = (topic: string) => (ms: { topic: string }[]): number => ms.filter((m) => m.topic === topic).length;
+    await sub.waitFor((ms) => count('edgerun/lbl-dev/dogs/result')(ms) >= 3 && count('edgerun/lbl-dev/all/result')(ms) >= 3);
+    await h.stop();
+    await sub.close();
+    const json = <T>(topic: string): T[] => sub.messages.filter((m) => m.topic === topic && m.payload.length > 0).map((m) => JSON.parse(m.payload.toString()) as T);
+    type Result = { result: { objects: { label: string }[] } };
+    const labelsOf = (rs: Result[]): string[] => [...new Set(rs.flatMap((r) => r.result.objects.map((o) => o.label)))].sort();
+    // The same image without the filter: cats and a dog (EXPECTED.md), and at 0.3 a bed.
+    expect(labelsOf(json<Result>('edgerun/lbl-dev/all/result'))).toEqual(expect.arrayContaining(['cat', 'dog']));
+    const dogs = json<Result>('edgerun/lbl-dev/dogs/result');
+    expect(labelsOf(dogs)).toEqual(['dog']);
+    for (const r of dogs) expect(r.result.objects.length).toBeGreaterThanOrEqual(1);
+    const events = json<{ type: string; label: string }>('edgerun/lbl-dev/dogs/event');
+    expect(events.filter((e) => e.type === 'new').map((e) => e.label)).toEqual(['dog']);
+    expect(events.every((e) => e.label === 'dog')).toBe(true);
+    // Home Assistant: one binary sensor for the tracked label, none for the others; the state counts dogs only.
+    const discovery = sub.messages.filter((m) => m.topic.startsWith('ha-lbl/') && m.topic.includes('/dogs_')).map((m) => m.topic);
+    expect(discovery).toContain('ha-lbl/binary_sensor/lbl-dev/dogs_dog_detected/config');
+    expect(discovery.filter((t) => t.includes('cat'))).toEqual([]);
+    const states = json<{ labels: Record<string, number> }>('edgerun/lbl-dev/dogs/state');
+    expect(states.length).toBeGreaterThanOrEqual(1);
+    for (const st of states) expect(Object.keys(st.labels)).toEqual(['dog']);
+  });
+
+  it('a label the model does not know fails that pipeline with a message naming it and valid ones', async () => {
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: lbl-bad-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:${detPipeline('typo', ', labels: [dog, dogs]')}${detPipeline('fine', ', labels: [cat]')}
+`),
+    );
+    const status = (await (await fetch(`${h.httpUrl}/api/status`)).json()) as { pipelines: { id: string; state: string; error?: string }[] };
+    await h.stop();
+    const typo = status.pipelines.find((p) => p.id === 'typo')!;
+    expect(typo.state).toBe('failed');
+    expect(typo.error).toMatch(/pipeline typo: task\.labels: "dogs" is not a label of model ssd_mobilenet_v1_coco_quant_postprocess \(\d+ labels; closest to "dogs": "dog", /);
+    expect(status.pipelines.find((p) => p.id === 'fine')!.state).toBe('running');
+  });
+
+  it('the config refuses task.labels where there are no detections to filter', async () => {
+    const { parseConfig } = await import('../../src/runtime/config.js');
+    const base = `modelsDir: ${path.dirname(sharedModel('x'))}\npipelines:\n  - id: a\n    model: { path: mobilenet_v1_0.25_128_quant.tflite }\n`;
+    expect(() => parseConfig(`${base}    source: { type: testsrc }\n    task: { type: classify, labels: [cat] }\n`, 'x.yaml')).toThrow(
+      /pipelines\[0\]\.task\.labels: only detect pipelines keep detections by label; task\.type is "classify"/,
+    );
+    expect(() => parseConfig(`${base}    source: { type: wav, path: "${sharedMedia('speech')}" }\n    task: { labels: [yes] }\n`, 'x.yaml')).toThrow(
+      /pipelines\[0\]\.task\.labels: audio pipelines run the keyword task/,
+    );
+    expect(() => parseConfig(`${base}    source: { type: testsrc }\n    task: { labels: [] }\n`, 'x.yaml')).toThrow(/pipelines\[0\]\.task\.labels: must NOT have fewer than 1 items/);
+    expect(parseConfig(`${base}    source: { type: testsrc }\n    task: { type: detect, labels: [person, car] }\n`, 'x.yaml').pipelines[0]!.task.labels).toEqual(['person', 'car']);
+  });
+});
+
 describe('a fast ffmpeg testsrc stream and a slow model', () => {
   it('counts add up: frames in = inferred + dropped + skipped (+ up to two in hand)', async () => {
     const sub = await Collector.connect(broker.url, ['edgerun/cam-dev/cam/result']);
