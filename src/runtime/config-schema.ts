@@ -56,6 +56,14 @@ const pipelineSchema = {
           description: 'auto: read from the model; audio sources (microphone, wav) always run keyword',
         },
         topK: { type: 'integer', minimum: 1, maximum: 1000 },
+        labels: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          minItems: 1,
+          uniqueItems: true,
+          description:
+            "detect: publish only objects of these labels (results, events, Home Assistant's per-label entities); each must be a label of the model",
+        },
         threshold: { type: 'number', minimum: 0, maximum: 1, description: 'keyword: averaged score that detects a keyword (default 0.8)' },
         iou: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
         resize: { enum: ['bilinear', 'nearest', 'letterbox', 'area'] },
@@ -91,7 +99,10 @@ const pipelineSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        results: { type: 'boolean', default: true, description: 'publish <pipeline>/result per inference' },
+        results: {
+          type: 'boolean',
+          description: 'publish <pipeline>/result per inference; default true, false for audio sources (microphone, wav), whose events carry the keywords',
+        },
         events: { type: 'boolean', default: true, description: 'detection pipelines: Frigate-style new/update/end events; keyword pipelines: one event per keyword' },
         minScore: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'objects below this do not start events' },
       },
@@ -116,7 +127,7 @@ export const configSchema = {
       },
     },
     modelsDir: { type: 'string', default: 'models', description: 'restart; where relative model paths resolve' },
-    stateDir: { type: 'string', default: '.state', description: 'restart; outbox, model store, card store' },
+    stateDir: { type: 'string', default: '.state', description: 'restart; outbox, model store, card store, event run numbers' },
     engines: {
       type: 'object',
       additionalProperties: false,

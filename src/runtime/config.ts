@@ -11,7 +11,7 @@ import { parseNormalize, type NormalizeSetting, type ResizeMode } from '../image
 import { sourceDefinition, sourceProblems, type SourceConfig } from '../sensors/index.js';
 import type { TaskName as RegisteredTaskName } from '../tasks/task-registry.js';
 import { configSchema } from './config-schema.js';
-import { audioTaskProblems, type KeywordTaskConfig } from './audio-task-config.js';
+import { audioTaskProblems, isAudioSource, type KeywordTaskConfig } from './audio-task-config.js';
 import { modelsConfigProblems, resolveCatalogModels, resolveModelsPaths, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
 
@@ -24,7 +24,16 @@ export interface PipelineConfig {
   source: SourceConfig;
   /** `path` is set after loading also when the config names a `catalog` model (it then points into the store). */
   model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice };
-  task: { type: TaskName; topK?: number; threshold?: number; iou?: number; resize?: ResizeMode; normalize?: NormalizeSetting } & KeywordTaskConfig;
+  task: {
+    type: TaskName;
+    topK?: number;
+    threshold?: number;
+    iou?: number;
+    resize?: ResizeMode;
+    normalize?: NormalizeSetting;
+    /** detect: only objects of these labels are published (checked against the model's labels when it loads). */
+    labels?: string[];
+  } & KeywordTaskConfig;
   fps?: number;
   publish: { results: boolean; events: boolean; minScore: number };
 }
@@ -159,6 +168,7 @@ export function parseConfig(text: string, file: string, options: ConfigOptions =
   const config = raw as unknown as DaemonConfig;
   config.source = file;
   config.device.id ??= sanitizeId(os.hostname());
+  applyPublishDefaults(config.pipelines);
   resolvePaths(config, path.dirname(path.resolve(file)));
   let problems = [
     ...trustProblems(config.trust),
@@ -178,6 +188,17 @@ export function parseConfig(text: string, file: string, options: ConfigOptions =
   }
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
+}
+
+/**
+ * `publish.results` defaults to false for audio pipelines: a keyword pipeline infers every hop (10 a second by default),
+ * and its events already carry the keywords. An explicit `true` still publishes every window's result.
+ */
+function applyPublishDefaults(pipelines: PipelineConfig[]): void {
+  for (const p of pipelines) {
+    const publish = p.publish as Omit<PipelineConfig['publish'], 'results'> & { results?: boolean };
+    publish.results ??= !isAudioSource(p.source);
+  }
 }
 
 function sanitizeId(name: string): string {
@@ -220,6 +241,7 @@ function semanticProblems(config: DaemonConfig): string[] {
     } else if (!isFile(p.model.path)) problems.push(`${at}.model.path: no model file at ${p.model.path}`);
     if (p.model.labels && !isFile(p.model.labels)) problems.push(`${at}.model.labels: no labels file at ${p.model.labels}`);
     problems.push(...audioTaskProblems(p, at));
+    problems.push(...labelProblems(p, at));
     if (p.task.normalize !== undefined) {
       try {
         parseNormalize(p.task.normalize, `${at}.task.normalize`);
@@ -237,6 +259,16 @@ function semanticProblems(config: DaemonConfig): string[] {
     if (v && !isFile(v)) problems.push(`mqtt.${k}: no file at ${v}`);
   }
   return problems;
+}
+
+/** `task.labels` filters detections: refused where there are none (the labels themselves are checked at model load). */
+function labelProblems(p: PipelineConfig, at: string): string[] {
+  if (p.task.labels === undefined) return [];
+  if (isAudioSource(p.source)) return [`${at}.task.labels: audio pipelines run the keyword task, which has no objects to filter; remove labels`];
+  if (p.task.type !== 'auto' && p.task.type !== 'detect') {
+    return [`${at}.task.labels: only detect pipelines keep detections by label; task.type is "${p.task.type}"`];
+  }
+  return [];
 }
 
 function isFile(p: string): boolean {

@@ -15,6 +15,7 @@ import { EmbeddedBroker, type BrokerAddress } from '../transport/mqtt/embedded-b
 import { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
+import { EventRuns } from './event-runs.js';
 import { registerHttpApi } from './http-api.js';
 import type { ApiHost, DaemonStatus, FailedPipeline, ServingPipeline } from './daemon-status.js';
 import type { StatsMessage } from './messages.js';
@@ -55,6 +56,7 @@ export class Daemon implements ApiHost {
   private publisher: MqttPublisher | undefined;
   private readonly sse = new SseHub();
   private readonly tpuLock = new SerialQueue();
+  private readonly eventRuns: EventRuns;
   private probe: EdgeTpuProbeResult = { available: false, devices: [], tried: [] };
   private statsTimer: NodeJS.Timeout | undefined;
   private addresses: DaemonAddresses = { mqtt: '' };
@@ -69,6 +71,7 @@ export class Daemon implements ApiHost {
   ) {
     this.bus = new RuntimeBus(log);
     this.services = new ServiceGroup(log);
+    this.eventRuns = EventRuns.forStateDir(config.stateDir);
   }
 
   get deviceId(): string {
@@ -268,6 +271,7 @@ export class Daemon implements ApiHost {
       probe: this.probe,
       tpuLock: this.tpuLock,
       bus: this.bus,
+      eventRuns: this.eventRuns,
       log: this.log,
     });
   }

@@ -13,7 +13,7 @@ export interface TrackedDetection {
 
 export interface ObjectEvent {
   type: 'new' | 'update' | 'end';
-  /** Stable for the object's life: `<pipeline>-<n>`. */
+  /** Stable for the object's life: `<prefix>-<n>`; the pipeline's prefix is `<pipeline>-<run>` (event-runs.ts). */
   id: string;
   label: string;
   score: number;

@@ -1,5 +1,6 @@
 /** The local HTTP API's routes; the server itself is transport/http-server.ts. */
 import { HttpError, type HttpServer } from '../transport/http/http-server.js';
+import { imageFromMultipart, isMultipartFormData } from '../transport/http/multipart.js';
 import type { SseHub } from '../transport/http/sse.js';
 import type { ApiHost } from './daemon-status.js';
 import { renderMetrics } from './metrics.js';
@@ -29,7 +30,12 @@ export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub):
     const pipeline = id ? daemon.pipeline(id) : undefined;
     if (!pipeline) throw new HttpError(404, id ? `no running pipeline "${id}"` : 'no pipeline is running to infer with', 'NOT_FOUND');
     const bytes = await body();
-    if (bytes.length === 0) throw new HttpError(400, 'empty body: POST the image bytes (JPEG, PNG, WebP or BMP)', 'EMPTY_BODY');
+    if (bytes.length === 0) throw new HttpError(400, 'empty body: POST the image bytes (JPEG, PNG, WebP or BMP), or a multipart/form-data file part "image"', 'EMPTY_BODY');
+    // DeepStack / CodeProject.AI clients upload a form; everything else is the image itself.
+    if (isMultipartFormData(req.headers['content-type'])) {
+      const file = await imageFromMultipart(bytes, req.headers);
+      return pipeline.inferOnce(file.data, `http-form:${file.field}`);
+    }
     return pipeline.inferOnce(bytes, 'http-body');
   });
 

@@ -6,6 +6,7 @@ import type { AudioChunk } from '../sensors/index.js';
 import type { AudioInferenceOutcome } from '../inference/audio-model-runner.js';
 import type { ActiveModel } from '../inference/active-model.js';
 import type { KeywordEventMessage, ResultMessage } from './messages.js';
+import { roundResult } from './message-rounding.js';
 
 export interface AudioMessageContext {
   device: string;
@@ -43,7 +44,7 @@ export function audioResultMessage(ctx: AudioMessageContext, outcome: AudioInfer
       postprocessMs: round(outcome.timings.postprocessMs),
       captureToPublishMs: Math.max(0, Math.round(now - end)),
     },
-    result: outcome.result,
+    result: roundResult(outcome.result),
     publishedAt: new Date(now).toISOString(),
   };
 }

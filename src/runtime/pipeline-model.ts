@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { RawImage } from '../image/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { SerialQueue } from '../util/serial-queue.js';
+import { labelNames } from '../tasks/labels.js';
 import { AudioModelRunner, type AudioInferenceOutcome, type AudioTaskOptions } from '../inference/audio-model-runner.js';
 import type { ActiveModel, ActiveModelChoice } from '../inference/active-model.js';
 import { ModelRunner, TaskMismatchError, type InferenceOutcome, type PreparedInput, type TaskOptions } from '../inference/model-runner.js';
@@ -66,9 +67,7 @@ export class PipelineModel {
 
   /** The names of the labels the serving model knows (empty when it has none). */
   labelNames(): string[] {
-    const labels = this.runner?.labels;
-    if (!labels) return [];
-    return Array.isArray(labels) ? [...(labels as readonly string[])] : [...(labels as ReadonlyMap<number, string>).values()];
+    return labelNames(this.runner?.labels);
   }
 
   get current(): ActiveModel | undefined {

@@ -9,13 +9,17 @@ import { parseNormalize } from '../image/index.js';
 import { createSource, FpsLimiter, BoundedQueue, type AudioChunk, type Frame, type Source, type SourceItem, type SourceStatus, LatestFrameBuffer, DEFAULT_HOP_MS } from '../sensors/index.js';
 import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
+import type { EventRuns } from './event-runs.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
+import { LabelFilter } from './label-filter.js';
+import { labelNames } from '../tasks/labels.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
 import type { ObjectEventMessage, ResultMessage } from './messages.js';
+import { roundBox, roundResult, roundScore } from './message-rounding.js';
 import type { RuntimeBus } from './runtime-bus.js';
 import { PipelineModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
 
@@ -25,6 +29,8 @@ export interface PipelineDeps {
   probe: EdgeTpuProbeResult;
   tpuLock: SerialQueue;
   bus: RuntimeBus;
+  /** Numbers each run of a pipeline, so object event ids never repeat across restarts and reloads. */
+  eventRuns: EventRuns;
   log: Logger;
 }
 
@@ -69,6 +75,8 @@ export class Pipeline {
   private readonly limiter: FpsLimiter | undefined;
   private readonly model: PipelineModel;
   private readonly tracker: EventTracker | undefined;
+  /** `task.labels`: objects of other labels are dropped before anything is published. */
+  private readonly labelFilter: LabelFilter | undefined;
   private readonly counters: PipelineCounters = { framesIn: 0, skipped: 0, dropped: 0, inferred: 0, errors: 0 };
   private readonly latency = new LatencyWindow();
   private readonly invoke = new LatencyWindow();
@@ -99,10 +107,14 @@ export class Pipeline {
       { probe: deps.probe, tpuLock: deps.tpuLock, log: deps.log, onChange: (m) => this.onModelChange(m) },
       audioTaskOptions(config),
     );
+    if (config.task.labels) this.labelFilter = new LabelFilter(config.id, config.task.labels);
     if (isAudioSource(config.source)) {
       this.audio = new BoundedQueue(Math.max(1, Math.ceil(MAX_AUDIO_BACKLOG_MS / (config.source.hopMs ?? DEFAULT_HOP_MS))));
     }
-    if (config.publish.events) this.tracker = new EventTracker(config.id, { iou: 0.3, minScore: config.publish.minScore, maxMisses: 3, moveThreshold: 0.2 });
+    if (config.publish.events && !isAudioSource(config.source)) {
+      const run = deps.eventRuns.next(config.id);
+      this.tracker = new EventTracker(`${config.id}-${run}`, { iou: 0.3, minScore: config.publish.minScore, maxMisses: 3, moveThreshold: 0.2 });
+    }
   }
 
   /** Opens the model (errors propagate: a pipeline whose model cannot load does not start) and starts capture. */
@@ -114,8 +126,10 @@ export class Pipeline {
   /** The first half of start: loads the model. A reload does this before it stops the pipeline being replaced. */
   async open(): Promise<void> {
     try {
-      await this.model.open();
+      const model = await this.model.open();
+      this.labelFilter?.check(model, this.model.labelNames());
     } catch (err) {
+      this.model.close();
       this.state = 'failed';
       this.error = errorMessage(err);
       throw err;
@@ -140,9 +154,14 @@ export class Pipeline {
     this.model.close();
   }
 
-  /** See PipelineModel.swap: `accept` vets the loaded model before the switch. */
+  /** See PipelineModel.swap: `accept` vets the loaded model before the switch; so does `task.labels`. */
   swapModel(spec: ModelSpec, accept?: SwapCheck): Promise<ActiveModel> {
-    return this.model.swap(spec, accept);
+    const filter = this.labelFilter;
+    if (!filter) return this.model.swap(spec, accept);
+    return this.model.swap(spec, async (runner, model) => {
+      filter.check(model, labelNames(runner.labels));
+      await accept?.(runner, model);
+    });
   }
 
   /** POST /api/infer: one image through this pipeline's model, answered directly and not published. */
@@ -156,12 +175,13 @@ export class Pipeline {
       engine: outcome.engine,
       task: outcome.task,
       timings: roundAll(outcome.timings),
-      result: outcome.result,
+      result: roundResult(this.kept(outcome.result)),
     };
   }
 
   /** The labels Home Assistant gets an entity each for: `task.labels` when set, else the model's when there are few. */
   trackedLabels(): string[] {
+    if (this.labelFilter) return [...this.labelFilter.labels];
     const names = this.model.labelNames();
     return names.length <= MAX_AUTO_TRACKED_LABELS ? names : [];
   }
@@ -285,6 +305,7 @@ export class Pipeline {
     const now = Date.now();
     const captureToPublishMs = Math.max(0, now - frame.capturedAt);
     this.latency.add(captureToPublishMs);
+    const result = this.kept(outcome.result);
     if (this.config.publish.results) {
       const message: ResultMessage = {
         v: 1,
@@ -299,17 +320,22 @@ export class Pipeline {
         },
         task: outcome.task,
         timings: { ...roundAll(outcome.timings), captureToPublishMs },
-        result: outcome.result,
+        result: roundResult(result),
         publishedAt: new Date(now).toISOString(),
       };
       this.deps.bus.emit('result', message);
     }
-    if (this.tracker && Array.isArray(outcome.result.objects)) {
-      const detections = (outcome.result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
+    if (this.tracker && Array.isArray(result.objects)) {
+      const detections = (result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
         (o) => ({ label: o.label ?? String(o.id ?? 'object'), score: o.score, box: o.box }),
       );
       for (const e of this.tracker.update(detections, frame.capturedAt)) this.publishEvent(e);
     }
+  }
+
+  /** The result without the objects `task.labels` leaves out. */
+  private kept(result: Record<string, unknown>): Record<string, unknown> {
+    return this.labelFilter ? this.labelFilter.apply(result) : result;
   }
 
   private publishEvent(e: ObjectEvent): void {
@@ -317,6 +343,9 @@ export class Pipeline {
     const message: ObjectEventMessage = {
       v: 1,
       ...rest,
+      score: roundScore(e.score),
+      topScore: roundScore(e.topScore),
+      box: roundBox(e.box),
       device: this.deps.deviceId,
       pipeline: this.id,
       startTime: new Date(e.startTime).toISOString(),

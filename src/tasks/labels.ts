@@ -56,3 +56,10 @@ export function classCount(labels: Labels | undefined): number | undefined {
   for (const id of labels.keys()) if (id > max) max = id;
   return max >= 0 ? max + 1 : undefined;
 }
+
+/** The label names, in id order (empty when there are none). */
+export function labelNames(labels: Labels | undefined): string[] {
+  if (labels === undefined) return [];
+  if (isLabelArray(labels)) return [...labels];
+  return [...labels.entries()].sort((a, b) => a[0] - b[0]).map(([, name]) => name);
+}

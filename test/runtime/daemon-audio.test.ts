@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('a keyword pipeline on a WAV source', () => {
-  it('publishes one result per window and one event per keyword, at the times the library finds them', async () => {
+  it('publishes one result per window (publish.results: true) and one event per keyword, at the times the library finds them; by default only the events', async () => {
     const dir = tempDir();
     const { samples } = speechStream(['silence', 'yes', 'silence', 'no', 'silence']);
     const wav = writeWav(dir, 'yes-no.wav', samples);
@@ -66,6 +66,11 @@ pipelines:
     source: { type: wav, path: "${wav}" }
     model: { path: micro_speech_quantized.tflite, labels: "${labels}" }
     task: { type: keyword }
+    publish: { results: true }
+  - id: kws-default
+    source: { type: wav, path: "${wav}" }
+    model: { path: micro_speech_quantized.tflite, labels: "${labels}" }
+    task: { type: keyword }
 `),
     );
     const sse = await fetch(`${h.httpUrl}/api/events?pipeline=kws`);
@@ -76,8 +81,18 @@ pipelines:
 
     const resultTopic = 'edgerun/kws-dev/kws/result';
     await sub.waitFor((ms) => ms.filter((m) => m.topic === resultTopic).length >= outcomes.length);
+    await sub.waitFor((ms) => ms.filter((m) => m.topic === 'edgerun/kws-dev/kws-default/event').length >= want.length);
     await h.stop();
     await sub.close();
+
+    // The pipeline without a publish section: the same keywords as events, and not one result.
+    const defaultEvents = sub.messages.filter((m) => m.topic === 'edgerun/kws-dev/kws-default/event').map((m) => JSON.parse(m.payload.toString()) as KeywordMessage);
+    expect(defaultEvents.map((e) => e.label)).toEqual(['yes', 'no']);
+    expect(sub.messages.filter((m) => m.topic === 'edgerun/kws-dev/kws-default/result')).toEqual([]);
+    // It ran (through both keywords) and published none of those inferences as results.
+    const quiet = h.daemon.pipeline('kws-default')!.status().counters;
+    expect(quiet.errors).toBe(0);
+    expect(quiet.inferred).toBeGreaterThan(outcomes.length / 2);
 
     const events = sub.messages.filter((m) => m.topic === 'edgerun/kws-dev/kws/event').map((m) => JSON.parse(m.payload.toString()) as KeywordMessage);
     expect(events.map((e) => e.label)).toEqual(['yes', 'no']);
@@ -119,5 +134,13 @@ describe('audio pipeline config', () => {
       /pipelines\[0\]\.task\.type: keyword needs an audio source[\s\S]*pipelines\[0\]\.task\.suppressionMs: only audio pipelines/,
     );
     expect(() => parseConfig(text(wav, '{ type: keyword, hopMs: 1 }'), 'x.yaml')).toThrow(/pipelines\[0\]\.task\.hopMs: must be >= 10/);
+  });
+
+  it('publish.results defaults to false for audio sources and true for image sources; an explicit true is kept', () => {
+    expect(parseConfig(text(wav, '{ type: keyword }'), 'x.yaml').pipelines[0]!.publish).toEqual({ results: false, events: true, minScore: 0.5 });
+    expect(parseConfig(`${text(wav, '{ type: keyword }')}    publish: { results: true }\n`, 'x.yaml').pipelines[0]!.publish.results).toBe(true);
+    const image = `modelsDir: ${path.dirname(sharedModel('x'))}\npipelines:\n  - id: a\n    source: { type: testsrc }\n    model: { path: mobilenet_v1_0.25_128_quant.tflite }\n`;
+    expect(parseConfig(image, 'x.yaml').pipelines[0]!.publish.results).toBe(true);
+    expect(parseConfig(`${image}    publish: { results: false }\n`, 'x.yaml').pipelines[0]!.publish.results).toBe(false);
   });
 });

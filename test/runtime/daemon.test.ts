@@ -1,8 +1,8 @@
 // The daemon against real parts: mosquitto, mqtt.js subscribers, ffmpeg sources, TFLite, ../shared models and images.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedMedia } from '../helpers/paths.js';
+import { sharedMedia, sharedModel } from '../helpers/paths.js';
 import { startMosquitto, type Mosquitto } from '../transport/mosquitto.js';
 import { Collector } from '../transport/mqtt-collector.js';
 import { makeConfig, startDaemon, tempDir, type Harness } from './daemon-harness.js';
@@ -92,6 +92,175 @@ pipelines:
     expect(ends.map((e) => e.id).sort()).toEqual(news.map((e) => e.id).sort());
     for (const e of ends) expect(Date.parse(e.endTime!)).toBeGreaterThanOrEqual(Date.parse(e.startTime));
     await sub.close();
+  });
+});
+
+describe('event ids', () => {
+  it('two runs of the daemon on one stateDir never repeat an event id', async () => {
+    const stateDir = tempDir();
+    const runs: { news: string[]; ends: string[] }[] = [];
+    for (let run = 0; run < 2; run++) {
+      const sub = await Collector.connect(broker.url, ['edgerun/ids-dev/dets/event']);
+      const h = await startDaemon(
+        makeConfig(`
+device: { id: ids-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: dets
+    source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 10, loop: true }
+    model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite }
+    task: { type: detect, threshold: 0.3 }
+`, { stateDir }),
+      );
+      const events = (): { type: string; id: string }[] => sub.messages.map((m) => JSON.parse(m.payload.toString()) as { type: string; id: string });
+      await sub.waitFor(() => events().filter((e) => e.type === 'new').length >= 4);
+      await h.stop(); // ends every open object
+      await sub.close();
+      runs.push({ news: events().filter((e) => e.type === 'new').map((e) => e.id), ends: events().filter((e) => e.type === 'end').map((e) => e.id) });
+    }
+    const [first, second] = runs as [{ news: string[]; ends: string[] }, { news: string[]; ends: string[] }];
+    // Each run: the four objects of EXPECTED.md (three cats, a dog), each ended under the id it started with.
+    for (const r of runs) {
+      expect(r.news).toHaveLength(4);
+      expect([...r.ends].sort()).toEqual([...r.news].sort());
+    }
+    const all = [...first.news, ...second.news];
+    expect(new Set(all).size).toBe(all.length);
+    for (const id of first.news) expect(id).toMatch(/^dets-1-\d+$/);
+    for (const id of second.news) expect(id).toMatch(/^dets-2-\d+$/);
+    expect(JSON.parse(readFileSync(path.join(stateDir, 'event-runs.json'), 'utf8'))).toEqual({ dets: 2 });
+  });
+});
+
+/** Decimal places of a number as JSON prints it (exponent notation counts as too many). */
+const decimals = (n: number): number => (/e/i.test(String(n)) ? 99 : (String(n).split('.')[1]?.length ?? 0));
+
+describe('published numbers', () => {
+  it('boxes carry 0.1 px and scores 4 digits in results and events: the decoder\'s numbers, rounded', async () => {
+    const { openEngine } = await import('../../src/delegates/open-engine.js');
+    const { ModelRunner } = await import('../../src/inference/model-runner.js');
+    const image = sharedMedia('cats_and_dogs.jpg');
+    const model = sharedModel('ssd_mobilenet_v1_coco_quant_postprocess.tflite');
+    // The same engine as the daemon's below (builtin kernels, one thread), so the same unrounded numbers.
+    const reference = await ModelRunner.create(await openEngine(model, { engine: 'cpu', cpuVariant: 'builtin', threads: 1 }), { task: 'detect', threshold: 0.3 });
+    const want = (await reference.inferEncoded(readFileSync(image), 'reference')).result.objects as { label: string; score: number; box: Record<string, number> }[];
+    reference.dispose();
+    // The decoder's own numbers are long: rounding has work to do.
+    expect(want.some((o) => Object.values(o.box).some((v) => decimals(v) > 1))).toBe(true);
+
+    const sub = await Collector.connect(broker.url, ['edgerun/round-dev/dets/#']);
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: round-dev }
+engines: { cpuVariant: builtin, threads: 1 }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:
+  - id: dets
+    source: { type: images, path: "${image}", fps: 10, loop: true }
+    model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite }
+    task: { type: detect, threshold: 0.3 }
+`),
+    );
+    await sub.waitFor((ms) => ms.filter((m) => m.topic.endsWith('/result')).length >= 2);
+    await h.stop();
+    await sub.close();
+    const json = (suffix: string): Record<string, unknown>[] => sub.messages.filter((m) => m.topic.endsWith(suffix)).map((m) => JSON.parse(m.payload.toString()) as Record<string, unknown>);
+    const results = json('/result');
+    const events = json('/event');
+    expect(events.length).toBeGreaterThanOrEqual(4);
+
+    const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
+    for (const r of results) {
+      const objects = (r.result as { objects: { id: number; label: string; score: number; box: Record<string, number> }[] }).objects;
+      expect(objects.map((o) => o.label)).toEqual(want.map((o) => o.label));
+      objects.forEach((o, i) => {
+        const w = want[i]!;
+        expect(o.score).toBe(round(w.score, 4));
+        expect(o.box).toEqual({ x: round(w.box.x!, 1), y: round(w.box.y!, 1), w: round(w.box.w!, 1), h: round(w.box.h!, 1) });
+        expect(decimals(o.score)).toBeLessThanOrEqual(4);
+        for (const v of Object.values(o.box)) expect(decimals(v)).toBeLessThanOrEqual(1);
+        expect(Number.isInteger(o.id)).toBe(true);
+      });
+    }
+    for (const e of events) {
+      const { score, topScore, box, frames } = e as { score: number; topScore: number; box: Record<string, number>; frames: number };
+      expect(decimals(score)).toBeLessThanOrEqual(4);
+      expect(decimals(topScore)).toBeLessThanOrEqual(4);
+      for (const v of Object.values(box)) expect(decimals(v)).toBeLessThanOrEqual(1);
+      expect(Number.isInteger(frames)).toBe(true);
+    }
+  });
+});
+
+describe('task.labels', () => {
+  const labelsFile = sharedModel('coco90_labels.txt');
+  const detPipeline = (id: string, extra: string): string => `
+  - id: ${id}
+    source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 5, loop: true }
+    model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite, labels: "${labelsFile}" }
+    task: { type: detect, threshold: 0.3${extra} }`;
+
+  it('keeps only the listed labels in results, events and Home Assistant entities', async () => {
+    const sub = await Collector.connect(broker.url, ['edgerun/lbl-dev/#', 'ha-lbl/#']);
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: lbl-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: true, discoveryPrefix: ha-lbl } }
+pipelines:${detPipeline('dogs', ', labels: [dog]')}${detPipeline('all', '')}
+`),
+    );
+    expect(h.daemon.pipeline('dogs')!.trackedLabels()).toEqual(['dog']);
+    const count = (topic: string) => (ms: { topic: string }[]): number => ms.filter((m) => m.topic === topic).length;
+    await sub.waitFor((ms) => count('edgerun/lbl-dev/dogs/result')(ms) >= 3 && count('edgerun/lbl-dev/all/result')(ms) >= 3);
+    await h.stop();
+    await sub.close();
+    const json = <T>(topic: string): T[] => sub.messages.filter((m) => m.topic === topic && m.payload.length > 0).map((m) => JSON.parse(m.payload.toString()) as T);
+    type Result = { result: { objects: { label: string }[] } };
+    const labelsOf = (rs: Result[]): string[] => [...new Set(rs.flatMap((r) => r.result.objects.map((o) => o.label)))].sort();
+    // The same image without the filter: cats and a dog (EXPECTED.md), and at 0.3 a bed.
+    expect(labelsOf(json<Result>('edgerun/lbl-dev/all/result'))).toEqual(expect.arrayContaining(['cat', 'dog']));
+    const dogs = json<Result>('edgerun/lbl-dev/dogs/result');
+    expect(labelsOf(dogs)).toEqual(['dog']);
+    for (const r of dogs) expect(r.result.objects.length).toBeGreaterThanOrEqual(1);
+    const events = json<{ type: string; label: string }>('edgerun/lbl-dev/dogs/event');
+    expect(events.filter((e) => e.type === 'new').map((e) => e.label)).toEqual(['dog']);
+    expect(events.every((e) => e.label === 'dog')).toBe(true);
+    // Home Assistant: one binary sensor for the tracked label, none for the others; the state counts dogs only.
+    const discovery = sub.messages.filter((m) => m.topic.startsWith('ha-lbl/') && m.topic.includes('/dogs_')).map((m) => m.topic);
+    expect(discovery).toContain('ha-lbl/binary_sensor/lbl-dev/dogs_dog_detected/config');
+    expect(discovery.filter((t) => t.includes('cat'))).toEqual([]);
+    const states = json<{ labels: Record<string, number> }>('edgerun/lbl-dev/dogs/state');
+    expect(states.length).toBeGreaterThanOrEqual(1);
+    for (const st of states) expect(Object.keys(st.labels)).toEqual(['dog']);
+  });
+
+  it('a label the model does not know fails that pipeline with a message naming it and valid ones', async () => {
+    const h = await startDaemon(
+      makeConfig(`
+device: { id: lbl-bad-dev }
+mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
+pipelines:${detPipeline('typo', ', labels: [dog, dogs]')}${detPipeline('fine', ', labels: [cat]')}
+`),
+    );
+    const status = (await (await fetch(`${h.httpUrl}/api/status`)).json()) as { pipelines: { id: string; state: string; error?: string }[] };
+    await h.stop();
+    const typo = status.pipelines.find((p) => p.id === 'typo')!;
+    expect(typo.state).toBe('failed');
+    expect(typo.error).toMatch(/pipeline typo: task\.labels: "dogs" is not a label of model ssd_mobilenet_v1_coco_quant_postprocess \(\d+ labels; closest to "dogs": "dog", /);
+    expect(status.pipelines.find((p) => p.id === 'fine')!.state).toBe('running');
+  });
+
+  it('the config refuses task.labels where there are no detections to filter', async () => {
+    const { parseConfig } = await import('../../src/runtime/config.js');
+    const base = `modelsDir: ${path.dirname(sharedModel('x'))}\npipelines:\n  - id: a\n    model: { path: mobilenet_v1_0.25_128_quant.tflite }\n`;
+    expect(() => parseConfig(`${base}    source: { type: testsrc }\n    task: { type: classify, labels: [cat] }\n`, 'x.yaml')).toThrow(
+      /pipelines\[0\]\.task\.labels: only detect pipelines keep detections by label; task\.type is "classify"/,
+    );
+    expect(() => parseConfig(`${base}    source: { type: wav, path: "${sharedMedia('speech')}" }\n    task: { labels: [yes] }\n`, 'x.yaml')).toThrow(
+      /pipelines\[0\]\.task\.labels: audio pipelines run the keyword task/,
+    );
+    expect(() => parseConfig(`${base}    source: { type: testsrc }\n    task: { labels: [] }\n`, 'x.yaml')).toThrow(/pipelines\[0\]\.task\.labels: must NOT have fewer than 1 items/);
+    expect(parseConfig(`${base}    source: { type: testsrc }\n    task: { type: detect, labels: [person, car] }\n`, 'x.yaml').pipelines[0]!.task.labels).toEqual(['person', 'car']);
   });
 });
 
