@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type EdgeTpuProbeResult, openEngine, type OpenedEngine } from '../delegates/index.js';
 import { errorMessage } from '../errors.js';
+import { percentileOfSorted, sortedCopy } from '../util/percentile.js';
 import { ModelRunner } from '../inference/model-runner.js';
 import type { TaskKind } from '../tasks/auto.js';
 import { installedModel } from './catalog-install.js';
@@ -111,8 +112,8 @@ async function measureLatency(opened: OpenedEngine, sha256: string, options: Ben
     await engine.invoke();
     times.push(performance.now() - t0);
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  const pick = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  const sorted = sortedCopy(times);
+  const pick = (p: number): number => percentileOfSorted(sorted, p)!;
   const round = (v: number): number => Math.round(v * 100) / 100;
   return {
     kind: 'latency',

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { EngineKind } from '../delegates/index.js';
 import type { ResultMessage } from './messages.js';
+import { percentileOfSorted, sortedCopy } from '../util/percentile.js';
 import { errorMessage } from '../errors.js';
 import { hostInfo, type CardStore } from '../models/card-store.js';
 
@@ -47,8 +48,8 @@ export class CardRecorder {
   flush(): void {
     for (const s of this.series.values()) {
       if (!s.dirty || s.samples.length === 0) continue;
-      const sorted = [...s.samples].sort((a, b) => a - b);
-      const pick = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+      const sorted = sortedCopy(s.samples);
+      const pick = (p: number): number => percentileOfSorted(sorted, p)!;
       try {
         this.store.record(s.modelId, {
           kind: 'latency',

@@ -1,3 +1,5 @@
+import { percentileOfSorted, sortedCopy } from '../util/percentile.js';
+
 /** A fixed-size window of recent samples for p50/p99 without unbounded memory. */
 export class LatencyWindow {
   private readonly samples: Float64Array;
@@ -16,8 +18,7 @@ export class LatencyWindow {
 
   percentile(p: number): number | null {
     if (this.count === 0) return null;
-    const sorted = Array.from(this.samples.subarray(0, this.count)).sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+    return percentileOfSorted(sortedCopy(this.samples.subarray(0, this.count)), p) ?? null;
   }
 }
 
