@@ -69,7 +69,7 @@ export class EmbeddedBroker {
     this.server = server;
     const bound = server.address() as net.AddressInfo;
     const hostForUrl = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-    log?.info({ host: bound.address, port: bound.port }, 'embedded MQTT broker listening');
+    log?.info({ host: bound.address, port: bound.port }, 'embedded MQTT 3.1.1 broker listening');
     return { host: bound.address, port: bound.port, url: `mqtt://${hostForUrl}:${bound.port}` };
   }
 
