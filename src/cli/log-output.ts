@@ -32,7 +32,8 @@ export function createLogger(config: Pick<DaemonConfig, 'log' | 'device'>, forma
     options,
     pino.transport({
       target: 'pino-pretty',
-      options: { colorize: stdoutIsTty, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,device' },
+      // errorLikeObjectKeys: []: our `err` fields are mostly message strings, which pino-pretty would otherwise drop.
+      options: { colorize: stdoutIsTty, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,device', errorLikeObjectKeys: [] },
     }),
   );
 }
