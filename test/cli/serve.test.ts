@@ -2,6 +2,7 @@
 // temp state dir, so an `npm start` running beside the tests is left alone), then SIGTERM; and its log output on a
 // pipe (JSON lines), on a terminal (readable lines, through util-linux `script`) and into a file with --pretty.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Collector } from '../transport/mqtt-collector.js';
@@ -167,6 +168,34 @@ describe('edgerun serve log output', () => {
     expect(lines(out).filter((l) => l.startsWith('{'))).toEqual([]);
     expect(lines(out).some((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: edgerun running/.test(l))).toBe(true);
     expect(lines(out).some((l) => l.includes('edgerun stopped'))).toBe(true);
+  }, 60_000);
+
+  it('the broker port taken (a distribution mosquitto on 1883, say): one fatal line naming it, the holder and the keys', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { port } = blocker.address() as net.AddressInfo;
+      const dir = tempDir('edgerun-port-taken-');
+      const child = serve(['--config', bundledConfigCopy(dir, { broker: port })], { dir });
+      expect(await child.exited).toBe(1);
+      const fatal = parseJsonLines(child.output()).filter((l) => l.level === 60);
+      expect(fatal).toHaveLength(1);
+      const line = String(fatal[0]!.err);
+      expect(fatal[0]!.msg).toBe('cannot start');
+      expect(line).toContain(`cannot start the embedded MQTT broker: 127.0.0.1:${port} is already in use by `);
+      // The holder is this test's node process, not a mosquitto: no word about Debian's service.
+      expect(line).toContain(`(pid ${process.pid}). Set \`broker.port\` to a free port, or set \`mqtt.url\` (e.g. mqtt://127.0.0.1:${port})`);
+
+      // Readable logs carry the reason too (pino-pretty drops string `err` fields unless told otherwise).
+      const prettyDir = tempDir('edgerun-port-taken-pretty-');
+      const pretty = serve(['--config', bundledConfigCopy(prettyDir, { broker: port }), '--pretty'], { dir: prettyDir, stdout: 'file' });
+      expect(await pretty.exited).toBe(1);
+      const fatalLines = lines(pretty.output()).filter((l) => l.includes('FATAL'));
+      expect(fatalLines).toHaveLength(1);
+      expect(fatalLines[0]).toMatch(/^\[[\d:.]+\] FATAL: cannot start .*127\.0\.0\.1:\d+ is already in use by .*broker\.port/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   }, 60_000);
 
   it('refuses an unknown --log-format and --pretty with --log-format json', async () => {
