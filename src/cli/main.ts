@@ -26,7 +26,9 @@ commands:
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks
   devices [--json]                     runtimes, Edge TPUs (how to install libedgetpu if missing), cameras, microphones
-  serve [--config FILE] [--pretty]     run the daemon (default config: config/edgerun.yaml)
+  serve [--config FILE] [--log-format json|pretty] [--pretty]
+                                       run the daemon (default config: config/edgerun.yaml); logs are readable
+                                       lines on a terminal, JSON lines otherwise; --pretty = --log-format pretty
   config check FILE                    validate a config and exit
 ${MODELS_USAGE}
   keys generate [--id NAME] [--out DIR]  an Ed25519 key pair for signing model commands

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { errorMessage } from '../errors.js';
 import { loadConfig } from '../runtime/config.js';
 import { Daemon } from '../runtime/daemon.js';
 import { ServiceNotifications, serviceStatusLine, type SummarisedPipeline } from '../runtime/service-notify.js';
 import { openSystemdNotifier } from '../runtime/systemd-notify.js';
 import { parseCommandArgs } from './args.js';
+import { chooseLogFormat, createLogger } from './log-output.js';
 
 /** The bundled config: embedded broker, local HTTP API, pipelines over ../shared's images. */
 export const DEFAULT_CONFIG = fileURLToPath(new URL('../../config/edgerun.yaml', import.meta.url));
@@ -16,13 +16,13 @@ export async function runServe(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, {
     config: { type: 'string', short: 'c' },
     pretty: { type: 'boolean' },
+    'log-format': { type: 'string' },
   });
+  const tty = process.stdout.isTTY === true;
+  const format = chooseLogFormat({ logFormat: values['log-format'], pretty: values.pretty }, tty);
   const configPath = path.resolve(values.config ?? DEFAULT_CONFIG);
   const config = await loadConfig(configPath, { isolatePipelineProblems: true });
-  const log = pino(
-    { level: config.log.level, base: { device: config.device.id } },
-    values.pretty ? pino.transport({ target: 'pino-pretty', options: { colorize: true } }) : undefined,
-  );
+  const log = createLogger(config, format, tty);
   log.info({ config: configPath }, 'starting edgerun');
   const daemon = new Daemon(config, log);
   const systemd = new ServiceNotifications(

@@ -191,10 +191,14 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'the embedded broker, used when mqtt.url is absent',
+      description:
+        'restart; the embedded MQTT 3.1.1 broker (aedes: no MQTT 5; MQTT 5 clients are refused), used when mqtt.url is absent; ' +
+        'listening beyond loopback requires username and password',
       properties: {
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'integer', minimum: 0, maximum: 65535, default: 1883 },
+        host: { type: 'string', default: '127.0.0.1', description: 'a non-loopback address (0.0.0.0, a LAN address) requires username and password' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 1883, description: 'in use (a distribution mosquitto on 1883): choose another, or set mqtt.url' },
+        username: { type: 'string', minLength: 1, description: 'clients (the daemon included) must give it; EDGERUN_BROKER_USERNAME overrides' },
+        password: { type: 'string', minLength: 1, description: 'required with username; EDGERUN_BROKER_PASSWORD overrides' },
       },
     },
     http: {

@@ -67,7 +67,7 @@ export interface DaemonConfig {
     outboxMaxBytes: number;
     homeAssistant: { enabled: boolean; discoveryPrefix: string };
   };
-  broker: { host: string; port: number };
+  broker: { host: string; port: number; username?: string; password?: string };
   http: { enabled: boolean; host: string; port: number; token?: string; maxBodyBytes: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   models: ModelsConfig;
@@ -132,10 +132,13 @@ function valueAt(data: unknown, instancePath: string): unknown {
   return cur;
 }
 
-const ENV_OVERRIDES: [string, 'url' | 'username' | 'password'][] = [
-  ['EDGERUN_MQTT_URL', 'url'],
-  ['EDGERUN_MQTT_USERNAME', 'username'],
-  ['EDGERUN_MQTT_PASSWORD', 'password'],
+/** Environment variables that override config keys (secrets kept out of the file). */
+const ENV_OVERRIDES: [string, 'mqtt' | 'broker', 'url' | 'username' | 'password'][] = [
+  ['EDGERUN_MQTT_URL', 'mqtt', 'url'],
+  ['EDGERUN_MQTT_USERNAME', 'mqtt', 'username'],
+  ['EDGERUN_MQTT_PASSWORD', 'mqtt', 'password'],
+  ['EDGERUN_BROKER_USERNAME', 'broker', 'username'],
+  ['EDGERUN_BROKER_PASSWORD', 'broker', 'password'],
 ];
 
 export async function loadConfig(file: string, options: ConfigOptions = {}): Promise<DaemonConfig> {
@@ -157,9 +160,13 @@ export function parseConfig(text: string, file: string, options: ConfigOptions =
     throw new ConfigError(file, ['(top level): expected a mapping of keys (device, mqtt, pipelines, ...)']);
   }
   const raw = data as Record<string, unknown>;
-  const mqtt = (raw.mqtt ??= {}) as Record<string, unknown>;
-  for (const [name, key] of ENV_OVERRIDES) {
-    if (env[name]) mqtt[key] = env[name];
+  raw.mqtt ??= {};
+  for (const [name, section, key] of ENV_OVERRIDES) {
+    if (!env[name]) continue;
+    const target = raw[section];
+    // A section that is not a mapping is the schema's to report; the override does not paper over it.
+    if (target === undefined || target === null) raw[section] = { [key]: env[name] };
+    else if (typeof target === 'object' && !Array.isArray(target)) (target as Record<string, unknown>)[key] = env[name];
   }
   if (!validate(raw)) {
     const problems = [...new Set((validate.errors ?? []).map((e) => describeAjvError(e, raw)).filter((p): p is string => !!p))];
@@ -254,6 +261,7 @@ function semanticProblems(config: DaemonConfig): string[] {
   if (config.http.enabled && !LOOPBACK.test(config.http.host) && !config.http.token) {
     problems.push(`http.token: required when http.host (${config.http.host}) is not a loopback address`);
   }
+  problems.push(...brokerProblems(config));
   for (const k of ['ca', 'cert', 'key'] as const) {
     const v = config.mqtt[k];
     if (v && !isFile(v)) problems.push(`mqtt.${k}: no file at ${v}`);
@@ -269,6 +277,26 @@ function labelProblems(p: PipelineConfig, at: string): string[] {
     return [`${at}.task.labels: only detect pipelines keep detections by label; task.type is "${p.task.type}"`];
   }
   return [];
+}
+
+/** The embedded broker (no mqtt.url) beyond loopback needs credentials; a username needs its password and back. */
+function brokerProblems(config: DaemonConfig): string[] {
+  const { host, username, password } = config.broker;
+  if (config.mqtt.url) return [];
+  if (!LOOPBACK.test(host) && (!username || !password)) {
+    return [
+      `broker.username, broker.password: required when broker.host (${host}) is not a loopback address, or anyone on the ` +
+        'network may publish and subscribe to the embedded broker, model commands included; set both (the password ' +
+        'may come from EDGERUN_BROKER_PASSWORD), or keep broker.host at 127.0.0.1',
+    ];
+  }
+  if (username && !password) return ['broker.password: required with broker.username (or set EDGERUN_BROKER_PASSWORD)'];
+  if (password && !username) return ['broker.username: required with broker.password (or set EDGERUN_BROKER_USERNAME)'];
+  return [];
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
 }
 
 function isFile(p: string): boolean {

@@ -14,7 +14,7 @@ import { HttpServer } from '../transport/http/http-server.js';
 import { EmbeddedBroker, type BrokerAddress } from '../transport/mqtt/embedded-broker.js';
 import { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
 import { SerialQueue } from '../util/serial-queue.js';
-import { loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
+import { isLoopbackHost, loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
 import { EventRuns } from './event-runs.js';
 import { registerHttpApi } from './http-api.js';
 import type { ApiHost, DaemonStatus, FailedPipeline, ServingPipeline } from './daemon-status.js';
@@ -88,7 +88,14 @@ export class Daemon implements ApiHost {
 
     let url = config.mqtt.url;
     if (!url) {
-      const broker = new EmbeddedBroker({ host: config.broker.host, port: config.broker.port, portConfigKey: 'broker.port', logger: log });
+      const { host, port, username, password } = config.broker;
+      const broker = new EmbeddedBroker({
+        host,
+        port,
+        portConfigKey: 'broker.port',
+        ...(username && password ? { credentials: { username, password } } : {}),
+        logger: log,
+      });
       this.broker = broker;
       await services.start({ name: 'embedded-broker', start: async () => void (this.addresses.embeddedBroker = await broker.start()), stop: () => broker.stop() });
       url = this.addresses.embeddedBroker!.url;
@@ -103,7 +110,8 @@ export class Daemon implements ApiHost {
       outbox: { maxBytes: config.mqtt.outboxMaxBytes },
       qos: config.mqtt.qos,
       logger: log,
-      ...pick(config.mqtt, ['username', 'password', 'ca', 'cert', 'key']),
+      // The embedded broker takes its own credentials; the mqtt.* ones (and TLS files) are for an external broker.
+      ...(this.broker ? pick(config.broker, ['username', 'password']) : pick(config.mqtt, ['username', 'password', 'ca', 'cert', 'key'])),
     });
     this.publisher = publisher;
     // Resolves without waiting for the broker: results wait in the outbox until it lets us in.
@@ -123,7 +131,7 @@ export class Daemon implements ApiHost {
       { deviceId: config.device.id, topicPrefix: config.mqtt.topicPrefix, pipeline: (id) => this.pipelines.get(id), probe: () => this.probe },
       { bus, broker: publisher },
       log,
-      !!this.broker && LOOPBACK_HOST.test(config.broker.host),
+      !!this.broker && isLoopbackHost(config.broker.host),
     );
     this.lifecycle = lifecycle;
     await services.start(lifecycle);
@@ -351,8 +359,6 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<P
   for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
   return out;
 }
-
-const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');

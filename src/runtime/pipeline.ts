@@ -6,13 +6,14 @@ import type { Logger } from 'pino';
 import type { EdgeTpuProbeResult } from '../delegates/index.js';
 import { errorMessage } from '../errors.js';
 import { parseNormalize } from '../image/index.js';
-import { createSource, FpsLimiter, BoundedQueue, type AudioChunk, type Frame, type Source, type SourceItem, type SourceStatus, LatestFrameBuffer, DEFAULT_HOP_MS } from '../sensors/index.js';
+import { createSource, sourceTroubleHint, FpsLimiter, BoundedQueue, type AudioChunk, type Frame, type Source, type SourceItem, type SourceStatus, LatestFrameBuffer, DEFAULT_HOP_MS } from '../sensors/index.js';
 import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import type { EventRuns } from './event-runs.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
 import { LabelFilter } from './label-filter.js';
 import { labelNames } from '../tasks/labels.js';
+import { SourceStateLog } from './source-state-log.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
@@ -90,7 +91,8 @@ export class Pipeline {
   ) {
     this.id = config.id;
     this.source = createSource(config.id, config.source);
-    this.source.onState = (s) => this.deps.log.info({ pipeline: this.id, source: s }, `source ${s.state}`);
+    const stateLog = new SourceStateLog(deps.log, config.id, (s) => sourceTroubleHint(config.source, s));
+    this.source.onState = (s) => stateLog.onState(s);
     this.limiter = config.fps ? new FpsLimiter(config.fps) : undefined;
     this.model = new PipelineModel(
       { ...config.model },

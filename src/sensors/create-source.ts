@@ -1,4 +1,4 @@
-import type { Source } from './frame.js';
+import type { Source, SourceStatus } from './frame.js';
 import type { SourceConfig } from './source-config.js';
 import type { CreateSourceOptions } from './source-definition.js';
 import { SourceError } from './source-error.js';
@@ -22,4 +22,9 @@ export function sourceProblems(config: SourceConfig, at: string): string[] {
   const definition = sourceDefinition(config.type);
   if (!definition) return [`${at}.type: unknown source type ${JSON.stringify(config.type)}`];
   return definition.problems(config).map((p) => `${at}.${p}`);
+}
+
+/** What to check when the source is failing (its definition's hint), or undefined. */
+export function sourceTroubleHint(config: SourceConfig, status: SourceStatus): string | undefined {
+  return sourceDefinition(config.type)?.troubleHint?.(config, status);
 }

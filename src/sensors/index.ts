@@ -1,6 +1,6 @@
 /** The face of capture: sources, their registry, and the buffers between a source and its pipeline. */
 export { BoundedQueue } from './bounded-queue.js';
-export { createSource, sourceProblems, type CreateSourceOptions } from './create-source.js';
+export { createSource, sourceProblems, sourceTroubleHint, type CreateSourceOptions } from './create-source.js';
 export { FpsLimiter } from './fps-limiter.js';
 export type { AudioChunk, Frame, Source, SourceItem, SourceStatus } from './frame.js';
 export { LatestFrameBuffer } from './latest-frame-buffer.js';

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
-import type { Source } from './frame.js';
+import type { Source, SourceStatus } from './frame.js';
 import type { SupervisorTuning } from './supervisor.js';
 
 export interface CreateSourceOptions {
@@ -28,6 +28,11 @@ export interface SourceDefinition<C extends { type: string } = { type: string }>
   problems(config: C): string[];
   /** Builds the source; nothing runs until start. */
   create(id: string, config: C, options: CreateSourceOptions): Source;
+  /**
+   * What to check when the source is failing or retrying (a camera not plugged in, a device the daemon's user may
+   * not open), or undefined when its error says enough. Logged beside the error.
+   */
+  troubleHint?(config: C, status: SourceStatus): string | undefined;
 }
 
 export interface SourceSchema<T extends string> {

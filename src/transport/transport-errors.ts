@@ -56,13 +56,23 @@ export class CommandHandlerError extends EdgerunError {
   }
 }
 
-/** The embedded broker's port is taken. */
+/** The embedded broker's port is taken: says by whom when it can, and which settings get around it. */
 export class BrokerPortInUseError extends EdgerunError {
-  constructor(readonly host: string, readonly port: number, readonly configKey: string) {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly configKey: string,
+    readonly holder?: { pid: number; command: string },
+  ) {
+    const by = holder ? ` by ${holder.command} (pid ${holder.pid})` : '';
+    const likelyMosquitto = holder ? /mosquitto/.test(holder.command) : port === 1883;
+    const mosquitto = likelyMosquitto
+      ? ' Debian\'s mosquitto package starts a broker on 1883 at install: `sudo systemctl disable --now mosquitto` stops it.'
+      : '';
     super(
       'BROKER_PORT_IN_USE',
-      `cannot start the embedded MQTT broker: ${host}:${port} is already in use (another broker running?). ` +
-        `Point the daemon at that broker with its URL, or choose another port with \`${configKey}\`.`,
+      `cannot start the embedded MQTT broker: ${host}:${port} is already in use${by}.${mosquitto} ` +
+        `Set \`${configKey}\` to a free port, or set \`mqtt.url\` (e.g. mqtt://127.0.0.1:${port}) to publish to the broker already there.`,
     );
   }
 }

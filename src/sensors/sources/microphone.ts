@@ -24,4 +24,6 @@ export const microphoneSource: SourceDefinition<MicrophoneConfig> = {
     ...checked(() => hopSamples(config.hopMs ?? DEFAULT_HOP_MS, config.sampleRate ?? DEFAULT_SAMPLE_RATE)),
   ],
   create: (id, config, o) => createMicrophoneSource(id, config, { ...o.process, ...(o.arecordPath ? { arecordPath: o.arecordPath } : {}) }),
+  troubleHint: (config) =>
+    `\`arecord -l\` lists the capture devices; check source.device (${config.device}) and that the user edgerun runs as is in the audio group`,
 };

@@ -23,4 +23,7 @@ export const streamSource: SourceDefinition<StreamConfig> = {
   pathKeys: [],
   problems: (config) => checked(() => buildFfmpegArgs(config)),
   create: (id, config, o) => new VideoSource(id, config, { ...o.process, ...(o.ffmpegPath ? { ffmpegPath: o.ffmpegPath } : {}) }),
+  troubleHint: (config) =>
+    `check that the camera is reachable and the URL (source.url) opens with \`ffprobe\`` +
+    (config.url.startsWith('rtsp') ? '; RTSP is read over TCP, so port 554 (or the one in the URL) must be open' : ''),
 };

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { buildFfmpegArgs } from '../ffmpeg-args.js';
 import { checked, type SourceDefinition } from '../source-definition.js';
 import type { V4l2Config } from '../source-config.js';
@@ -24,4 +25,16 @@ export const v4l2Source: SourceDefinition<V4l2Config> = {
   pathKeys: [],
   problems: (config) => checked(() => buildFfmpegArgs(config)),
   create: (id, config, o) => new VideoSource(id, config, { ...o.process, ...(o.ffmpegPath ? { ffmpegPath: o.ffmpegPath } : {}) }),
+  troubleHint: (config, status) => {
+    if (!existsSync(config.device)) {
+      return (
+        `no camera at ${config.device}: is it plugged in? ` +
+        '`ls /dev/video*` or `v4l2-ctl --list-devices` (package v4l-utils) lists the cameras; set source.device to one'
+      );
+    }
+    const error = status.lastError ?? '';
+    if (/permission denied/i.test(error)) return `the user edgerun runs as may not open ${config.device}: add it to the video group`;
+    if (/busy/i.test(error)) return `${config.device} is in use by another program (\`fuser ${config.device}\` names it)`;
+    return undefined;
+  },
 };
