@@ -8,9 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../test/sensors/helpers.js';
 import { startMosquitto } from '../test/transport/mosquitto.js';
 import { fmt, percentile } from './stats.js';
 
@@ -20,17 +20,6 @@ const scrapes = Number(process.argv[2] ?? 1000);
 const main = path.resolve(process.argv[3] ?? path.join(root, 'dist/cli/main.js'));
 const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=200'];
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function proc(pid: number): { cpuTicks: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -10,7 +10,7 @@
  * series disappear with it.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { PipelineCounters, PipelineStatus } from './pipeline.js';
+import type { PipelineStatus } from './pipeline.js';
 
 /** What a scrape reads, taken once per scrape. */
 export interface MetricsSnapshot {
@@ -47,12 +47,64 @@ function processMetrics(version: string): Registry {
   return registry;
 }
 
-const PIPELINE_COUNTERS: { name: string; help: string; key: keyof PipelineCounters }[] = [
-  { name: 'edgerun_frames_in_total', help: 'Items delivered by the pipeline source.', key: 'framesIn' },
-  { name: 'edgerun_frames_skipped_total', help: 'Items skipped by the pipeline fps limit.', key: 'skipped' },
-  { name: 'edgerun_frames_dropped_total', help: 'Items replaced in the one-frame buffer (or dropped from the audio backlog) before inference.', key: 'dropped' },
-  { name: 'edgerun_inferences_total', help: 'Inferences completed.', key: 'inferred' },
-  { name: 'edgerun_inference_errors_total', help: 'Inferences that failed.', key: 'errors' },
+type Labels = Record<string, string>;
+type Mqtt = NonNullable<MetricsSnapshot['mqtt']>;
+
+/** One metric family, its samples taken from a snapshot at scrape time. */
+interface Family {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  labelNames?: string[];
+  samples: (s: MetricsSnapshot) => [Labels, number][];
+}
+
+const perPipeline =
+  (value: (p: PipelineStatus) => number) =>
+  (s: MetricsSnapshot): [Labels, number][] =>
+    s.pipelines.map((p) => [{ pipeline: p.id }, value(p)]);
+const mqtt =
+  (value: (m: Mqtt) => number) =>
+  (s: MetricsSnapshot): [Labels, number][] =>
+    s.mqtt ? [[{}, value(s.mqtt)]] : [];
+const pipelineCounter = (name: string, help: string, value: (p: PipelineStatus) => number): Family => ({ name, help, type: 'counter', labelNames: ['pipeline'], samples: perPipeline(value) });
+
+const FAMILIES: Family[] = [
+  pipelineCounter('edgerun_frames_in_total', 'Items delivered by the pipeline source.', (p) => p.counters.framesIn),
+  pipelineCounter('edgerun_frames_skipped_total', 'Items skipped by the pipeline fps limit.', (p) => p.counters.skipped),
+  pipelineCounter('edgerun_frames_dropped_total', 'Items replaced in the one-frame buffer (or dropped from the audio backlog) before inference.', (p) => p.counters.dropped),
+  pipelineCounter('edgerun_inferences_total', 'Inferences completed.', (p) => p.counters.inferred),
+  pipelineCounter('edgerun_inference_errors_total', 'Inferences that failed.', (p) => p.counters.errors),
+  pipelineCounter('edgerun_source_restarts_total', 'Source process restarts.', (p) => p.source.restarts),
+  {
+    name: 'edgerun_pipeline_model_info',
+    help: "Always 1: the pipeline's current model (id, sha256) and the engine running it.",
+    type: 'gauge',
+    labelNames: ['pipeline', 'model', 'sha256', 'engine', 'variant'],
+    samples: (s) => s.pipelines.flatMap(({ id, model: m }): [Labels, number][] => (m ? [[{ pipeline: id, model: m.id, sha256: m.sha256, engine: m.engine, variant: m.engineVariant ?? '' }, 1]] : [])),
+  },
+  {
+    name: 'edgerun_pipeline_up',
+    help: '1 while the pipeline runs, else 0; its state (starting, running, ended, failed, stopped) as a label.',
+    type: 'gauge',
+    labelNames: ['pipeline', 'state'],
+    samples: (s) => [
+      ...s.pipelines.map((p): [Labels, number] => [{ pipeline: p.id, state: p.state }, p.state === 'running' ? 1 : 0]),
+      ...s.failed.map((id): [Labels, number] => [{ pipeline: id, state: 'failed' }, 0]),
+    ],
+  },
+  {
+    name: 'edgerun_source_up',
+    help: "1 while the pipeline's source is running (delivering or ready to), else 0 (starting, restarting, ended; a failed pipeline's).",
+    type: 'gauge',
+    labelNames: ['pipeline'],
+    samples: (s) => [...perPipeline((p) => (p.source.state === 'running' ? 1 : 0))(s), ...s.failed.map((id): [Labels, number] => [{ pipeline: id }, 0])],
+  },
+  { name: 'edgerun_mqtt_connected', help: '1 when connected to the broker.', type: 'gauge', samples: mqtt((m) => (m.connected ? 1 : 0)) },
+  { name: 'edgerun_outbox_queued', help: 'Messages waiting in the outbox.', type: 'gauge', samples: mqtt((m) => m.queued) },
+  { name: 'edgerun_outbox_dropped_total', help: 'Messages dropped to keep the outbox within its bound.', type: 'counter', samples: mqtt((m) => m.dropped) },
+  { name: 'edgerun_outbox_delivered_total', help: 'Messages acknowledged by the broker.', type: 'counter', samples: mqtt((m) => m.delivered) },
+  { name: 'edgerun_edgetpu_devices', help: 'Edge TPU devices found at start.', type: 'gauge', samples: (s) => [[{}, s.edgetpuDevices]] },
 ];
 
 export class DaemonMetrics {
@@ -66,104 +118,28 @@ export class DaemonMetrics {
     private readonly read: () => MetricsSnapshot,
   ) {
     this.process = processMetrics(version);
-    const registers = [this.registry];
     const snap = (): MetricsSnapshot => this.snapshot ?? this.read();
-
-    for (const { name, help, key } of PIPELINE_COUNTERS) {
-      new Counter({
-        name,
-        help,
-        labelNames: ['pipeline'],
-        registers,
-        collect() {
-          this.reset();
-          for (const p of snap().pipelines) this.inc({ pipeline: p.id }, p.counters[key]);
-        },
-      });
+    for (const f of FAMILIES) {
+      const config = { name: f.name, help: f.help, labelNames: f.labelNames ?? [], registers: [this.registry] };
+      // Reset first: a series whose pipeline is gone is not carried over.
+      if (f.type === 'counter') {
+        new Counter({
+          ...config,
+          collect() {
+            this.reset();
+            for (const [labels, value] of f.samples(snap())) this.inc(labels, value);
+          },
+        });
+      } else {
+        new Gauge({
+          ...config,
+          collect() {
+            this.reset();
+            for (const [labels, value] of f.samples(snap())) this.set(labels, value);
+          },
+        });
+      }
     }
-    new Counter({
-      name: 'edgerun_source_restarts_total',
-      help: 'Source process restarts.',
-      labelNames: ['pipeline'],
-      registers,
-      collect() {
-        this.reset();
-        for (const p of snap().pipelines) this.inc({ pipeline: p.id }, p.source.restarts);
-      },
-    });
-    new Gauge({
-      name: 'edgerun_pipeline_model_info',
-      help: "Always 1: the pipeline's current model (id, sha256) and the engine running it.",
-      labelNames: ['pipeline', 'model', 'sha256', 'engine', 'variant'],
-      registers,
-      collect() {
-        this.reset();
-        for (const { id, model } of snap().pipelines) {
-          if (model) this.set({ pipeline: id, model: model.id, sha256: model.sha256, engine: model.engine, variant: model.engineVariant ?? '' }, 1);
-        }
-      },
-    });
-    new Gauge({
-      name: 'edgerun_pipeline_up',
-      help: '1 while the pipeline runs, else 0; its state (starting, running, ended, failed, stopped) as a label.',
-      labelNames: ['pipeline', 'state'],
-      registers,
-      collect() {
-        this.reset();
-        const s = snap();
-        for (const p of s.pipelines) this.set({ pipeline: p.id, state: p.state }, p.state === 'running' ? 1 : 0);
-        for (const id of s.failed) this.set({ pipeline: id, state: 'failed' }, 0);
-      },
-    });
-    new Gauge({
-      name: 'edgerun_source_up',
-      help: "1 while the pipeline's source is running (delivering or ready to), else 0 (starting, restarting, ended, failed).",
-      labelNames: ['pipeline'],
-      registers,
-      collect() {
-        this.reset();
-        const s = snap();
-        for (const p of s.pipelines) this.set({ pipeline: p.id }, p.source.state === 'running' ? 1 : 0);
-        for (const id of s.failed) this.set({ pipeline: id }, 0);
-      },
-    });
-    type Mqtt = NonNullable<MetricsSnapshot['mqtt']>;
-    const mqttGauge = (name: string, help: string, value: (m: Mqtt) => number): void => {
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          const m = snap().mqtt;
-          if (m) this.set(value(m));
-        },
-      });
-    };
-    const mqttCounter = (name: string, help: string, value: (m: Mqtt) => number): void => {
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          const m = snap().mqtt;
-          if (m) this.inc(value(m));
-        },
-      });
-    };
-    mqttGauge('edgerun_mqtt_connected', '1 when connected to the broker.', (m) => (m.connected ? 1 : 0));
-    mqttGauge('edgerun_outbox_queued', 'Messages waiting in the outbox.', (m) => m.queued);
-    mqttCounter('edgerun_outbox_dropped_total', 'Messages dropped to keep the outbox within its bound.', (m) => m.dropped);
-    mqttCounter('edgerun_outbox_delivered_total', 'Messages acknowledged by the broker.', (m) => m.delivered);
-    new Gauge({
-      name: 'edgerun_edgetpu_devices',
-      help: 'Edge TPU devices found at start.',
-      registers,
-      collect() {
-        this.set(snap().edgetpuDevices);
-      },
-    });
   }
 
   get contentType(): string {

@@ -9,9 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../sensors/helpers.js';
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? 'prometheus';
 const HOST = '127.0.0.1';
@@ -29,17 +29,6 @@ export interface PrometheusServer {
   waitFor(promql: string, predicate: (v: VectorSample[]) => boolean, timeoutMs?: number): Promise<VectorSample[]>;
   stop(): Promise<void>;
   log(): string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface QueryAnswer {
