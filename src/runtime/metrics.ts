@@ -14,7 +14,7 @@ import type { PipelineStatus } from './pipeline.js';
 
 /** What a scrape reads, taken once per scrape. */
 export interface MetricsSnapshot {
-  /** Pipelines built and serving (or ended, or stopped by a run-time failure). */
+  /** Pipelines built and started (running, or ended when a file source played once). */
   pipelines: PipelineStatus[];
   /** Pipelines that failed to build or to load their model. */
   failed: string[];
@@ -23,7 +23,7 @@ export interface MetricsSnapshot {
 }
 
 /**
- * 10 ms (prom-client's default) cost 0.5 % of a core on an idle process here (14 CPU ticks in 20 s, 4 at 50 ms,
+ * 10 ms (prom-client's default) cost 0.5 % of a core on an idle process here (14 CPU ticks in 20 s, 5 at 50 ms,
  * 1 without the monitor); 50 ms still sees every stall longer than that.
  */
 const EVENT_LOOP_MONITORING_PRECISION_MS = 50;
