@@ -1,6 +1,7 @@
 /** What the daemon reports of itself (GET /api/status), and what the HTTP API needs of it. */
 import type { DaemonConfig } from './config.js';
 import type { StatsMessage } from './messages.js';
+import type { DaemonMetrics } from './metrics.js';
 import type { ModelLifecycle } from './model-lifecycle.js';
 import type { Pipeline, PipelineStatus } from './pipeline.js';
 
@@ -27,6 +28,8 @@ export interface ApiHost {
   readonly ready: boolean;
   readonly deviceId: string;
   readonly models: ModelLifecycle | undefined;
+  /** GET /metrics. */
+  readonly metrics: DaemonMetrics;
   status(): DaemonStatus;
   stats(): StatsMessage;
   pipeline(id: string): Pipeline | undefined;

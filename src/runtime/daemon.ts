@@ -19,8 +19,10 @@ import { EventRuns } from './event-runs.js';
 import { registerHttpApi } from './http-api.js';
 import type { ApiHost, DaemonStatus, FailedPipeline, ServingPipeline } from './daemon-status.js';
 import type { StatsMessage } from './messages.js';
+import { DaemonMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelLifecycle } from './model-lifecycle.js';
 import { HomeAssistantOutput } from './outputs/home-assistant-output.js';
+import { MetricsOutput } from './outputs/metrics-output.js';
 import { MqttOutput } from './outputs/mqtt-output.js';
 import { SseOutput } from './outputs/sse-output.js';
 import { Pipeline, type PipelineStatus } from './pipeline.js';
@@ -46,6 +48,8 @@ export interface ReloadOutcome {
 export class Daemon implements ApiHost {
   readonly startedAt = Date.now();
   readonly bus: RuntimeBus;
+  /** GET /metrics. */
+  readonly metrics = new DaemonMetrics(VERSION, () => this.metricsSnapshot());
   private readonly pipelines = new Map<string, Pipeline>();
   /** The config each running pipeline was started from (before the lifecycle's swapped-model substitution). */
   private readonly configured = new Map<string, PipelineConfig>();
@@ -120,6 +124,7 @@ export class Daemon implements ApiHost {
     const scope = { deviceId: config.device.id, topicPrefix: config.mqtt.topicPrefix };
     await services.start(new MqttOutput(bus, publisher, scope, log));
     await services.start(new SseOutput(bus, this.sse));
+    await services.start(new MetricsOutput(bus, this.metrics.registry));
     const ha = config.mqtt.homeAssistant;
     if (ha.enabled) {
       await services.start(
@@ -268,6 +273,16 @@ export class Daemon implements ApiHost {
           ];
         }),
       ),
+    };
+  }
+
+  private metricsSnapshot(): MetricsSnapshot {
+    const mqtt = this.publisher?.state();
+    return {
+      pipelines: this.allPipelines().map((p) => p.status()),
+      failed: [...this.failed.keys()],
+      ...(mqtt ? { mqtt: { connected: mqtt.connected, queued: mqtt.queued, dropped: mqtt.dropped, delivered: mqtt.delivered } } : {}),
+      edgetpuDevices: this.probe.devices.length,
     };
   }
 

@@ -3,9 +3,7 @@ import { HttpError, type HttpServer } from '../transport/http/http-server.js';
 import { imageFromMultipart, isMultipartFormData } from '../transport/http/multipart.js';
 import type { SseHub } from '../transport/http/sse.js';
 import type { ApiHost } from './daemon-status.js';
-import { renderMetrics } from './metrics.js';
 import { registerModelRoutes } from './model-routes.js';
-import type { PipelineStatus } from './pipeline.js';
 
 export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub): void {
   http.route('GET', '/healthz', () => {
@@ -41,17 +39,9 @@ export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub):
 
   registerModelRoutes(http, () => daemon.models);
 
-  http.route('GET', '/metrics', ({ res }) => {
-    const status = daemon.status();
-    const stats = daemon.stats();
-    const mqtt = status.mqtt as { connected?: boolean; queued?: number; dropped?: number; delivered?: number };
-    const text = renderMetrics(
-      daemon.deviceId,
-      daemon.allPipelines().map((p): PipelineStatus => p.status()),
-      { rssBytes: stats.rssBytes as number, uptimeS: stats.uptimeS as number },
-      mqtt.queued !== undefined ? { connected: !!mqtt.connected, queued: mqtt.queued, dropped: mqtt.dropped ?? 0, delivered: mqtt.delivered ?? 0 } : undefined,
-    );
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  http.route('GET', '/metrics', async ({ res }) => {
+    const text = await daemon.metrics.render();
+    res.writeHead(200, { 'content-type': daemon.metrics.contentType });
     res.end(text);
     return undefined;
   });

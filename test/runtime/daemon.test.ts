@@ -412,10 +412,11 @@ pipelines:
     expect((await fetch(`${h.httpUrl}/api/status`, { method: 'DELETE' })).status).toBe(405);
   });
 
-  it('/metrics is Prometheus text with per-pipeline counters', async () => {
+  it('/metrics is Prometheus text with per-pipeline counters (test/runtime/daemon-metrics.test.ts has the rest)', async () => {
     const text = await (await fetch(`${h.httpUrl}/metrics`)).text();
     expect(text).toMatch(/# TYPE edgerun_inferences_total counter/);
-    expect(text).toMatch(/edgerun_inferences_total\{device="bad-dev",pipeline="p",model="mobilenet_v1_0.25_128_quant",engine="cpu"\} \d+/);
+    expect(text).toMatch(/^edgerun_inferences_total\{pipeline="p"\} \d+$/m);
+    expect(text).toMatch(/^edgerun_pipeline_model_info\{pipeline="p",model="mobilenet_v1_0.25_128_quant",sha256="[0-9a-f]{64}",engine="cpu",variant="\w*"\} 1$/m);
   });
 
   it('GET /api/events streams results as Server-Sent Events', async () => {
