@@ -2,7 +2,7 @@
  * The keyword task in the daemon's config: its options, which pipelines are audio pipelines (their source
  * delivers PCM), and the checks that keep audio sources and image tasks apart.
  */
-import type { MicrophoneConfig, SourceConfig, WavConfig } from '../sensors/index.js';
+import { isAudioSourceType, type MicrophoneConfig, type SourceConfig, type WavConfig } from '../sensors/index.js';
 import type { AudioTaskOptions } from '../inference/audio-model-runner.js';
 
 /** `task.*` keys only the keyword task reads (threshold and topK are shared with the image tasks). */
@@ -25,7 +25,7 @@ export interface AudioTaskPipeline {
 const KEYWORD_ONLY: readonly (keyof KeywordTaskConfig)[] = ['hopMs', 'averageWindowMs', 'minCount', 'suppressionMs', 'input', 'windowMs'];
 
 export function isAudioSource(source: SourceConfig): source is MicrophoneConfig | WavConfig {
-  return source.type === 'microphone' || source.type === 'wav';
+  return isAudioSourceType(source.type);
 }
 
 /** Config problems, each naming its key: an audio source with an image task, or the keyword task without audio. */

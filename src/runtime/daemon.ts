@@ -13,6 +13,7 @@ import { SseHub } from '../transport/http/sse.js';
 import { HttpServer } from '../transport/http/http-server.js';
 import { EmbeddedBroker, type BrokerAddress } from '../transport/mqtt/embedded-broker.js';
 import { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
+import { redactUrl } from '../util/redact-url.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { isLoopbackHost, loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
 import { EventRuns } from './event-runs.js';
@@ -248,14 +249,14 @@ export class Daemon implements ApiHost {
 
   stats(): StatsMessage {
     const mem = process.memoryUsage();
-    const outbox = this.publisher?.state();
+    const outbox = this.outboxSummary();
     return {
       device: this.config.device.id,
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
       loadAvg: os.loadavg(),
-      ...(outbox ? { outbox: { connected: outbox.connected, queued: outbox.queued, dropped: outbox.dropped, delivered: outbox.delivered } } : {}),
+      ...(outbox ? { outbox } : {}),
       pipelines: Object.fromEntries(
         this.allPipelines().map((p) => {
           const s = p.status();
@@ -277,17 +278,27 @@ export class Daemon implements ApiHost {
   }
 
   private metricsSnapshot(): MetricsSnapshot {
-    const mqtt = this.publisher?.state();
+    const mqtt = this.outboxSummary();
     return {
       pipelines: this.allPipelines().map((p) => p.status()),
       failed: [...this.failed.keys()],
-      ...(mqtt ? { mqtt: { connected: mqtt.connected, queued: mqtt.queued, dropped: mqtt.dropped, delivered: mqtt.delivered } } : {}),
+      ...(mqtt ? { mqtt } : {}),
       edgetpuDevices: this.probe.devices.length,
     };
   }
 
-  /** Builds a pipeline inside the guard: a config that cannot be built fails that pipeline only. */
+  private outboxSummary(): { connected: boolean; queued: number; dropped: number; delivered: number } | undefined {
+    const s = this.publisher?.state();
+    return s ? { connected: s.connected, queued: s.queued, dropped: s.dropped, delivered: s.delivered } : undefined;
+  }
+
+  /**
+   * Builds a pipeline inside the guard: a config with problems (found at config load) or that cannot be built throws,
+   * and the caller fails that pipeline only.
+   */
   private build(config: PipelineConfig): Pipeline {
+    const problems = this.config.pipelineProblems[config.id];
+    if (problems?.length) throw new PipelineConfigError(config.id, problems);
     return new Pipeline(this.lifecycle?.effectiveConfig(config) ?? config, {
       deviceId: this.config.device.id,
       engines: { ...this.config.engines, stateDir: this.config.stateDir },
@@ -302,8 +313,6 @@ export class Daemon implements ApiHost {
   /** True when it runs; false when it failed (logged, reported in status and on the bus). */
   private async startPipeline(config: PipelineConfig): Promise<boolean> {
     try {
-      const problems = this.config.pipelineProblems[config.id];
-      if (problems?.length) throw new PipelineConfigError(config.id, problems);
       const pipeline = this.build(config);
       await pipeline.start();
       this.serving(pipeline, config);
@@ -320,8 +329,6 @@ export class Daemon implements ApiHost {
   private async replacePipeline(running: Pipeline, config: PipelineConfig): Promise<string | undefined> {
     let next: Pipeline;
     try {
-      const problems = this.config.pipelineProblems[config.id];
-      if (problems?.length) throw new PipelineConfigError(config.id, problems);
       next = this.build(config);
       await next.open();
     } catch (err) {
@@ -373,8 +380,4 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<P
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
   return out;
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -6,7 +6,7 @@ import type { AudioChunk } from '../sensors/index.js';
 import type { AudioInferenceOutcome } from '../inference/audio-model-runner.js';
 import type { ActiveModel } from '../inference/active-model.js';
 import type { KeywordEventMessage, ResultMessage } from './messages.js';
-import { roundResult } from './message-rounding.js';
+import { roundResult, roundTo } from './message-rounding.js';
 
 export interface AudioMessageContext {
   device: string;
@@ -68,6 +68,5 @@ export function keywordEventMessage(ctx: AudioMessageContext, outcome: AudioInfe
 }
 
 function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
+  return roundTo(n, digits);
 }

@@ -20,7 +20,7 @@ import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
 import type { ObjectEventMessage, ResultMessage } from './messages.js';
-import { roundBox, roundResult, roundScore } from './message-rounding.js';
+import { roundBox, roundResult, roundScore, roundTo } from './message-rounding.js';
 import type { RuntimeBus } from './runtime-bus.js';
 import { PipelineModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
 
@@ -363,7 +363,7 @@ export class Pipeline {
 }
 
 function roundAll<T extends object>(t: T): T {
-  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round((v as number) * 100) / 100])) as T;
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, roundTo(v as number, 2)])) as T;
 }
 
 function modelInput(frame: Frame): ModelInput {

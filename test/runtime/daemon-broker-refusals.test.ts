@@ -2,7 +2,7 @@
 // Assistant discovery on (the default): it starts anyway, infers into its outbox, says why once at warn, and
 // delivers everything once the broker lets it in.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -119,7 +119,7 @@ describe('the daemon and a broker that will not have it (Home Assistant discover
     await h.stop();
 
     // The subscriber first: a restarted daemon that trusts the CA drains its outbox at once.
-    const sub = await Collector.connect(url, ['edgerun/tls-dev/#'], { ca: [execFileSync('cat', [file('ca.crt')])] });
+    const sub = await Collector.connect(url, ['edgerun/tls-dev/#'], { ca: [readFileSync(file('ca.crt'))] });
     cleanup.push(() => sub.close());
     h = await startDaemon(makeConfig(`device: { id: tls-dev }\nmqtt: { url: ${url}, ca: ${file('ca.crt')} }\n${pipeline}`, { stateDir }), log);
     cleanup.push(() => h.stop());

@@ -31,6 +31,7 @@ import { CommandRouter } from './command-router.js';
 import { ConnectionLog } from './connection-log.js';
 import { DEFAULT_ID_FIELD } from './message-id.js';
 import { OutboxDelivery } from './outbox-delivery.js';
+import { redactUrl } from '../../util/redact-url.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { readTlsFiles } from './tls-files.js';
 import { assertPublishTopic, isValidFilter } from './topic-match.js';
@@ -441,8 +442,4 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     };
     this.options.logger?.[level]({ err }, context);
   }
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
