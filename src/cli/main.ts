@@ -5,6 +5,7 @@ import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { TASK_NAMES } from '../tasks/task-registry.js';
 import { runBench } from './bench.js';
 import { runDevices } from './devices.js';
+import { EXPLAIN_USAGE, runExplain } from './explain.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
 import { runKeys } from './keys.js';
@@ -22,6 +23,7 @@ commands:
         [--device D] [--threads N] [--cpu-variant ${CPU_VARIANTS.join('|')}] [--state-dir DIR] [--json] INPUT...
         (WAV inputs run the keyword task: a 1 s clip prints its top classes, a longer file its keywords;
         --model ID: a catalog or imported model from the store of --state-dir, with its labels and task)
+${EXPLAIN_USAGE}
   inspect MODEL [--state-dir DIR] [--json]
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks
@@ -41,6 +43,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   infer: runInfer,
+  explain: runExplain,
   inspect: runInspect,
   devices: runDevices,
   bench: runBench,

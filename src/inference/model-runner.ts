@@ -44,6 +44,12 @@ export interface PreparedInput {
   readonly preprocessMs: number;
 }
 
+/** Decoder options for one inference, over the runner's own (an explanation wants every class, or weak detections too). */
+export interface DecodeOverrides {
+  topK?: number;
+  threshold?: number;
+}
+
 export interface InferenceOutcome {
   task: TaskKind;
   engine: Engine['kind'];
@@ -150,7 +156,7 @@ export class ModelRunner {
   }
 
   /** The engine half: input prepared by this runner → invoke → decoded result. */
-  async inferPrepared(input: PreparedInput): Promise<InferenceOutcome> {
+  async inferPrepared(input: PreparedInput, overrides?: DecodeOverrides): Promise<InferenceOutcome> {
     if (input.runner !== this) throw new Error('ModelRunner.inferPrepared: input prepared for another model');
     const prepared = input.image;
     const engine = this.engine;
@@ -163,7 +169,7 @@ export class ModelRunner {
       shape: [...o.shape],
       data: engine.outputFloat(i),
     }));
-    const result = this.decode(outputs, prepared);
+    const result = this.decode(outputs, prepared, overrides);
     const t3 = performance.now();
     return {
       task: this.task,
@@ -173,8 +179,8 @@ export class ModelRunner {
     };
   }
 
-  private decode(outputs: OutputTensor[], prepared: PreprocessedImage): TaskResult {
-    const { topK, threshold, iou } = this.options;
+  private decode(outputs: OutputTensor[], prepared: PreprocessedImage, overrides: DecodeOverrides = {}): TaskResult {
+    const { topK, threshold, iou } = { ...this.options, ...overrides };
     return imageTaskDefinition(this.task).decode(outputs, {
       transform: prepared.transform,
       ...(this.labels ? { labels: this.labels } : {}),
