@@ -3,6 +3,7 @@ import { HttpError, type HttpServer } from '../transport/http/http-server.js';
 import { imageFromMultipart, isMultipartFormData } from '../transport/http/multipart.js';
 import type { SseHub } from '../transport/http/sse.js';
 import type { ApiHost } from './daemon-status.js';
+import { registerExplainRoutes } from './explain-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 
 export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub): void {
@@ -38,6 +39,7 @@ export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub):
   });
 
   registerModelRoutes(http, () => daemon.models);
+  registerExplainRoutes(http, daemon);
 
   http.route('GET', '/metrics', async ({ res }) => {
     const text = await daemon.metrics.render();

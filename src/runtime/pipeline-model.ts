@@ -10,6 +10,10 @@ import type { Logger } from 'pino';
 import type { RawImage } from '../image/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { SerialQueue } from '../util/serial-queue.js';
+import { BackgroundLane } from '../util/background-lane.js';
+import type { ExplainModel } from '../explain/explain-image.js';
+import { explainModelOf } from '../inference/explain-model.js';
+import { DEFAULT_SCORE_THRESHOLD } from '../tasks/detection.js';
 import { labelNames } from '../tasks/labels.js';
 import { AudioModelRunner, type AudioInferenceOutcome, type AudioTaskOptions } from '../inference/audio-model-runner.js';
 import type { ActiveModel, ActiveModelChoice } from '../inference/active-model.js';
@@ -49,6 +53,7 @@ export class PipelineModel {
   /** The inference running on the current runner, so a swap releases the old one only after it. */
   private inflight: Promise<unknown> = Promise.resolve();
   private readonly serial = new SerialQueue();
+  private readonly background = new BackgroundLane(() => [this.serial, this.deps.tpuLock]);
 
   constructor(
     private spec: ModelSpec,
@@ -108,6 +113,24 @@ export class PipelineModel {
             : runner.inferRaw(input.image);
       return { outcome: await this.execute(model, run), model };
     });
+  }
+
+  /**
+   * The current image model as an explanation uses it: every masked image is preprocessed like a frame and invoked on
+   * the same engine (the Edge TPU when the pipeline is on one), behind live frames (BackgroundLane). A swap during an
+   * explanation ends it with an error; the new model is not mixed into a map begun on the old one.
+   */
+  explainModel(): ExplainModel {
+    const runner = this.runner;
+    const model = this.active;
+    if (!runner || !model) throw new Error('pipeline model used before open() or after close()');
+    if (!(runner instanceof ModelRunner)) throw new TaskMismatchError(`model ${model.id} runs the keyword task on audio; image explanations need an image model`);
+    return explainModelOf(runner, this.task.threshold ?? DEFAULT_SCORE_THRESHOLD, (prepared, overrides) =>
+      this.background.run(async () => {
+        if (this.runner !== runner) throw new TaskMismatchError(`the model of this pipeline changed to ${this.active?.id ?? 'none'} during the explanation; ask again`);
+        return this.execute(model, () => runner.inferPrepared(prepared, overrides));
+      }, this.serial),
+    );
   }
 
   /**

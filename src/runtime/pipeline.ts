@@ -19,6 +19,7 @@ import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
+import type { ExplainModel } from '../explain/explain-image.js';
 import type { ObjectEventMessage, ResultMessage } from './messages.js';
 import { roundBox, roundResult, roundScore, roundTo } from './message-rounding.js';
 import type { RuntimeBus } from './runtime-bus.js';
@@ -179,6 +180,11 @@ export class Pipeline {
       timings: roundAll(outcome.timings),
       result: roundResult(this.kept(outcome.result)),
     };
+  }
+
+  /** POST /api/explain: this pipeline's model and engine, behind its live frames. */
+  explainModel(): ExplainModel {
+    return this.model.explainModel();
   }
 
   /** The labels Home Assistant gets an entity each for: `task.labels` when set, else the model's when there are few. */
