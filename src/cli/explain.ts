@@ -15,12 +15,15 @@ import { DEFAULT_SCORE_THRESHOLD } from '../tasks/detection.js';
 import { numberOption, parseCommandArgs } from './args.js';
 import { CPU_FLAGS, parseCpuFlags } from './cpu-flags.js';
 import { resolveModelArg } from './model-arg.js';
+import { runExplainKeyword } from './explain-keyword.js';
+import { isWavFile } from './infer-audio.js';
 
-export const EXPLAIN_USAGE = `  explain --model M|ID IMAGE [--class ID | --object N] [--method ${EXPLAIN_METHODS.join('|')}] [--masks N]
+export const EXPLAIN_USAGE = `  explain --model M|ID IMAGE|CLIP.wav [--class ID | --object N] [--method ${EXPLAIN_METHODS.join('|')}] [--masks N]
         [--seed S] [--patch PX] [--stride PX] [--budget-ms MS] [--threshold T] [--labels L]
         [--engine ${ENGINE_CHOICES.join('|')}] [--out overlay.png] [--json]
                                        which part of the image made the model say what it said
-                                       (RISE or occlusion; detections: D-RISE on one object)`;
+                                       (RISE or occlusion; detections: D-RISE on one object; a WAV clip on a
+                                       keyword model: time × frequency bands of its best window)`;
 
 export async function runExplain(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -69,10 +72,23 @@ export async function runExplain(args: string[]): Promise<number> {
   const resolved = resolveModelArg(values.model, values['state-dir']);
   const labelsPath = values.labels ?? resolved.labels;
   const taskName = values.task === 'auto' && resolved.task ? resolved.task : values.task;
-  if (taskName === 'keyword') throw new UsageError('explain takes images; this is a keyword model, which image masks cannot explain');
+  const engine = { engine: engineChoice, device: values.device, threads, ...parseCpuFlags(values) };
+  if (taskName === 'keyword' || (await isWavFile(input))) {
+    if (object !== undefined) throw new UsageError('--object is for detection models; a keyword explanation takes --class ID');
+    return runExplainKeyword({
+      model: resolved.path,
+      input,
+      json: values.json === true,
+      engine,
+      ...(labelsPath ? { labelsPath } : {}),
+      ...(classId !== undefined ? { classId } : {}),
+      ...(values.out ? { out: values.out } : {}),
+      ...(budgetMs !== undefined ? { budgetMs } : {}),
+    });
+  }
   const task = taskName as TaskKind | 'auto';
   const image = await decodeImage(bytes, input);
-  const opened = await openEngine(resolved.path, { engine: engineChoice, device: values.device, threads, ...parseCpuFlags(values) });
+  const opened = await openEngine(resolved.path, engine);
   const input0 = opened.engine.inputs[0];
   if (input0 && input0.shape.length !== 4) {
     opened.engine.dispose();

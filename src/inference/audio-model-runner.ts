@@ -105,6 +105,26 @@ export class AudioModelRunner {
     return outcomes;
   }
 
+  /**
+   * Every model window of a whole clip, from a fresh stream (the serving stream is reset before and after): what an
+   * explanation occludes. The recogniser sees none of them.
+   */
+  clipWindows(samples: Int16Array): AudioWindow[] {
+    this.reset();
+    const windows = this.input.stream.push(samples);
+    this.reset();
+    return windows;
+  }
+
+  /** Class probabilities for one window, without the recogniser. */
+  async classScores(tensor: AudioWindow['tensor']): Promise<Float32Array> {
+    const engine = this.engine;
+    engine.setInput(0, tensor);
+    await engine.invoke();
+    const raw = engine.outputFloat(0);
+    return looksLikeLogits(raw) ? softmax(raw) : Float32Array.from(raw);
+  }
+
   /** Forgets the stream: the next sample fed is time 0, with a fresh frontend and score history. */
   reset(): void {
     this.input.stream.reset();

@@ -1,5 +1,5 @@
 /** `edgerun explain` on real models and images (TFLite C library, CPU): where the map points, and what it refuses. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -64,10 +64,37 @@ describe('edgerun explain', () => {
   });
 
   it.each([
+    ['yes_1000ms.wav', 'yes'],
+    ['no_1000ms.wav', 'no'],
+  ])('a keyword clip (%s): the evidence lies where the word is loud', async (clip, word) => {
+    const file = sharedMedia(`speech/${clip}`);
+    const r = (await explainJson(['--model', sharedModel('micro_speech_quantized.tflite'), file])) as ExplainJson & {
+      target: { label: string; window: { startMs: number; endMs: number } };
+      peak: { ms: number; channel: number };
+      time: { startMs: number; drop: number }[];
+      frequency: { channel: number; drop: number }[];
+    };
+    expect(r.target.label).toBe(word);
+    expect(r.time).toHaveLength(49);
+    expect(r.frequency).toHaveLength(40);
+    // Where the clip is loud, from its own samples: 20 ms frames whose RMS is over a quarter of the loudest.
+    const wav = readFileSync(file);
+    const samples = new Int16Array(wav.buffer, wav.byteOffset + 44, (wav.length - 44) >> 1);
+    const rms: number[] = [];
+    for (let i = 0; i + 320 <= samples.length; i += 320) rms.push(Math.sqrt(samples.subarray(i, i + 320).reduce((s, v) => s + v * v, 0) / 320));
+    const max = Math.max(...rms);
+    const loud = rms.flatMap((v, i) => (v > max / 4 ? [i * 20] : []));
+    // Within one time band (5 frames, 100 ms) of the loud part: the frontend's smoothing lags the features a little.
+    expect(r.peak.ms).toBeGreaterThanOrEqual((loud[0] ?? 0) - 100);
+    expect(r.peak.ms).toBeLessThanOrEqual((loud.at(-1) ?? 0) + 100);
+  });
+
+  it.each([
     [['--model', v1, sharedMedia('parrot.jpg'), '--class', '5000', '--json'], /unknown class id 5000: this model has classes 0\.\.1000/],
     [['--model', ssd, sharedMedia('cats_and_dogs.jpg'), '--object', '40', '--json'], /object 40 is out of range: the model found \d+/],
     [['--model', v1, sharedMedia('parrot.jpg'), '--object', '0', '--json'], /--object\/object= is for detection models/],
     [['--model', sharedModel('micro_speech_quantized.tflite'), sharedMedia('parrot.jpg'), '--json'], /not an image: explain masks images .*keyword model takes audio/],
+    [['--model', sharedModel('micro_speech_quantized.tflite'), sharedMedia('speech/yes_1000ms.wav'), '--class', '9', '--json'], /unknown class id 9: this model has classes 0\.\.3/],
     [['--model', sharedModel('deeplabv3_mnv2_dm05_pascal_quant.tflite'), sharedMedia('bird.bmp'), '--json'], /cannot explain a segment model/],
     [['--model', v1, sharedMedia('parrot.jpg'), '--method', 'gradcam', '--json'], /--method expects rise, occlusion; got "gradcam"/],
     [['--model', v1, sharedMedia('parrot.jpg')], /explain needs --out FILE\.png, --json, or both/],
