@@ -1,6 +1,6 @@
 /**
  * Architecture rules, checked by `npm run lint:arch` in CI. Dependencies point inward:
- *   cli → runtime → models → inference → (delegates | tasks | image | audio) → util, errors
+ *   cli → runtime → models → inference → (delegates | tasks | image | audio | explain) → util, errors
  * delegates, sensors and transport never import each other; FFI (koffi) only in delegates/ and the sd_notify
  * binding; outside code reaches delegates/ and sensors/ only through their index.ts.
  */
