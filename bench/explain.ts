@@ -61,7 +61,7 @@ async function quality(cases: Case[], method: ExplainMethod, masks: number): Pro
     const e = await explainImage(c.image, model, { method, masks, seed: 0, ...c.request });
     s.n++;
     if (pointingHit(e.map, c.image.width, c.image.height, c.boxes)) s.hits++;
-    const { work, score } = await explainSetup(c.image, model, c.request);
+    const { work, confidence: score } = await explainSetup(c.image, model, c.request);
     const random = randomMap(e.map.width, e.map.height, 1);
     s.deletion.push((await deletionCurve(work, e.map, score)).auc);
     s.deletionRandom.push((await deletionCurve(work, random, score)).auc);

@@ -7,7 +7,7 @@ import type { RawImage } from '../image/index.js';
 import sharp from '../image/sharp-instance.js';
 import type { ExplainBudget } from './budget.js';
 import type { Scorer } from './scorer.js';
-import { resolveTarget, targetScore, type ExplainTarget, type TargetRequest } from './explain-target.js';
+import { mapScore, resolveTarget, targetScore, type ExplainTarget, type TargetRequest } from './explain-target.js';
 import { occlusion } from './occlusion.js';
 import { rise, RISE_DEFAULTS } from './rise.js';
 import { cellCentre, DEFAULT_GRID_SIDE, gridFor, mapPeak, type SaliencyMap } from './saliency-map.js';
@@ -87,8 +87,10 @@ export interface ExplainSetup {
   target: ExplainTarget;
   /** The image masks are painted on (the input, or a copy at most twice the model's input size). */
   work: RawImage;
-  /** The explained score of masked work images. */
+  /** What the maps weigh for masked work images (a class's log-odds; a box's IoU × score). */
   score: Scorer;
+  /** The explained score itself (a class's probability; a box's IoU × score): what deletion and insertion track. */
+  confidence: Scorer;
 }
 
 /** The target from the model's answer on the whole image, and the scorer of masked copies. */
@@ -101,12 +103,14 @@ export async function explainSetup(image: RawImage, model: ExplainModel, request
   // Boxes from masked work images are in work pixels; the target's are in the image's.
   const sx = image.width / work.width;
   const sy = image.height / work.height;
-  const score = async (images: RawImage[]): Promise<number[]> => {
-    const scores: number[] = [];
-    for (const img of images) scores.push(targetScore(target, scaleObjects(await model.infer(img), sx, sy)));
-    return scores;
-  };
-  return { target, work, score };
+  const scorer =
+    (of: typeof mapScore): Scorer =>
+    async (images) => {
+      const scores: number[] = [];
+      for (const img of images) scores.push(of(target, scaleObjects(await model.infer(img), sx, sy)));
+      return scores;
+    };
+  return { target, work, score: scorer(mapScore), confidence: scorer(targetScore) };
 }
 
 export async function explainImage(image: RawImage, model: ExplainModel, options: ExplainOptions, budget: ExplainBudget = {}): Promise<Explanation> {

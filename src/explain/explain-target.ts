@@ -92,6 +92,23 @@ export function resolveTarget(task: string, whole: Record<string, unknown>, requ
  */
 export function targetScore(target: ExplainTarget, result: Record<string, unknown>): number {
   if (target.kind === 'class') return classesOf(result).find((c) => c.id === target.id)?.score ?? 0;
+  return boxScore(target, result);
+}
+
+/** Probabilities this close to 0 or 1 are clamped before the log-odds (a uint8 output's last step is 1/256). */
+const LOGIT_CLAMP = 1 / 512;
+
+/**
+ * What the maps weigh: a class's log-odds rather than its probability. A confident classifier's probability saturates
+ * (0.996 is a uint8 output's ceiling), so occluding one patch moves it by a step or none; its log-odds still move.
+ */
+export function mapScore(target: ExplainTarget, result: Record<string, unknown>): number {
+  if (target.kind !== 'class') return boxScore(target, result);
+  const p = Math.min(1 - LOGIT_CLAMP, Math.max(LOGIT_CLAMP, targetScore(target, result)));
+  return Math.log(p / (1 - p));
+}
+
+function boxScore(target: BoxTarget, result: Record<string, unknown>): number {
   let best = 0;
   for (const o of objectsOf(result)) {
     if (target.id !== undefined && o.id !== target.id) continue;
