@@ -308,7 +308,7 @@ export class Pipeline {
     const captureToPublishMs = Math.max(0, now - frame.capturedAt);
     this.latency.add(captureToPublishMs);
     const result = this.kept(outcome.result);
-    if (this.config.publish.results) {
+    {
       const message: ResultMessage = {
         v: 1,
         device: this.deps.deviceId,
@@ -325,7 +325,8 @@ export class Pipeline {
         result: roundResult(result),
         publishedAt: new Date(now).toISOString(),
       };
-      this.deps.bus.emit('result', message);
+      if (this.config.publish.results) this.deps.bus.emit('result', message);
+      this.deps.bus.emit('frame', { pipeline: this.id, frame, result: message });
     }
     if (this.tracker && Array.isArray(result.objects)) {
       const detections = (result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(

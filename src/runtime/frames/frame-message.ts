@@ -1,0 +1,20 @@
+/** What a pipeline hands the frame hub with each inference: the frame it ran on and the result published for it. */
+import type { Frame } from '../../sensors/index.js';
+import type { ResultMessage } from '../messages.js';
+
+export interface FrameMessage {
+  pipeline: string;
+  frame: Frame;
+  /** The result as published (rounded, after task.labels), whether or not publish.results sends it anywhere. */
+  result: ResultMessage;
+}
+
+/** One encoded view of a frame: plain, or with the result drawn on it. */
+export interface EncodedView {
+  seq: number;
+  capturedAt: number;
+  jpeg: Buffer;
+  width: number;
+  height: number;
+  annotated: boolean;
+}
