@@ -20,6 +20,8 @@ import { EventRuns } from './event-runs.js';
 import { FrameHub } from './frames/frame-hub.js';
 import { registerFrameRoutes } from './frames/frame-routes.js';
 import { registerHttpApi } from './http-api.js';
+import { PipelineHistory } from './pipeline-history.js';
+import { registerUiRoutes } from './ui-routes.js';
 import type { ApiHost, DaemonStatus, FailedPipeline, ServingPipeline } from './daemon-status.js';
 import type { StatsMessage } from './messages.js';
 import { DaemonMetrics, type MetricsSnapshot } from './metrics.js';
@@ -133,6 +135,8 @@ export class Daemon implements ApiHost {
     await services.start(new SseOutput(bus, this.sse));
     await services.start(new MetricsOutput(bus, this.metrics.registry));
     await services.start(new FrameOutput(bus, this.frames));
+    const history = new PipelineHistory(bus, () => this.allPipelines().map((p) => p.status()));
+    await services.start(history);
     const ha = config.mqtt.homeAssistant;
     if (ha.enabled) {
       await services.start(
@@ -159,6 +163,15 @@ export class Daemon implements ApiHost {
       });
       registerHttpApi(http, this, this.sse);
       registerFrameRoutes(http, this, this.frames);
+      if (config.ui.enabled) {
+        registerUiRoutes(http, {
+          daemon: this,
+          history,
+          stateDir: config.stateDir,
+          version: VERSION,
+          ...pick(config.engines, ['tfliteLibrary', 'edgetpuLibrary']),
+        });
+      }
       await services.start({
         name: 'http',
         start: async () => {

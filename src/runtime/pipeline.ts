@@ -16,6 +16,7 @@ import { labelNames } from '../tasks/labels.js';
 import { SourceStateLog } from './source-state-log.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
+import { levelDb } from './audio-level.js';
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
@@ -56,6 +57,9 @@ export interface PipelineStatus {
   fps: number;
   latencyMs: { p50: number | null; p99: number | null };
   invokeMs: { p50: number | null; p99: number | null };
+  /** What the source delivers; audio pipelines also report the last chunk's RMS level (dBFS). */
+  media: 'image' | 'audio';
+  audioLevelDb?: number;
 }
 
 /** A model with more labels than this (COCO's 90) gets per-label entities only for the labels a config lists. */
@@ -84,6 +88,7 @@ export class Pipeline {
   private readonly rate = new RateMeter();
   private loop: Promise<void> | undefined;
   private lastErrorLogged = '';
+  private audioLevelDb: number | undefined;
 
   constructor(
     readonly config: PipelineConfig,
@@ -207,6 +212,8 @@ export class Pipeline {
       fps: Math.round(this.rate.rate() * 100) / 100,
       latencyMs: { p50: this.latency.percentile(50), p99: this.latency.percentile(99) },
       invokeMs: { p50: this.invoke.percentile(50), p99: this.invoke.percentile(99) },
+      media: this.audio ? 'audio' : 'image',
+      ...(this.audioLevelDb !== undefined ? { audioLevelDb: this.audioLevelDb } : {}),
     };
   }
 
@@ -250,6 +257,7 @@ export class Pipeline {
 
   /** One chunk through the model's audio stream: zero or more inferences, each published. */
   private processAudio(chunk: AudioChunk): Promise<void> {
+    this.audioLevelDb = levelDb(chunk.samples);
     return this.guarded(undefined, async () => {
       const { outcomes, model, positionMs } = await this.model.inferAudio(chunk.samples, chunk.sampleRate);
       const ctx: AudioMessageContext = { device: this.deps.deviceId, pipeline: this.id, model, chunk, positionMs };

@@ -56,7 +56,7 @@ describe('cross-site requests', () => {
       { origin: 'http://evil.example' },
       { 'sec-fetch-site': 'cross-site' },
       { origin: 'null' },
-    ]) {
+    ] as Record<string, string>[]) {
       const a = await send(openPort, 'POST', '/api/swap', headers);
       expect(a.status, JSON.stringify(headers)).toBe(403);
       expect(JSON.parse(a.body)).toMatchObject({ code: 'CROSS_SITE' });

@@ -11,7 +11,7 @@ export interface EncodeOptions {
   annotate?: DrawableResult;
 }
 
-export async function encodeFrame(frame: Frame, options: EncodeOptions): Promise<EncodedView> {
+export async function encodeFrame(frame: Frame, options: EncodeOptions): Promise<Omit<EncodedView, 'result'>> {
   const raw = frame.kind === 'raw' ? { data: frame.data, width: frame.width, height: frame.height } : await decodeImage(frame.data, frame.name);
   const width = Math.min(raw.width, options.maxWidth);
   const scale = width / raw.width;
@@ -24,5 +24,5 @@ export async function encodeFrame(frame: Frame, options: EncodeOptions): Promise
     image = sharp(resized, { raw: { width, height, channels: 3 } }).composite([{ input: Buffer.from(annotationSvg(options.annotate, width, height, scale)), top: 0, left: 0 }]);
   }
   const jpeg = await image.jpeg({ quality: options.quality, mozjpeg: false }).toBuffer();
-  return { seq: frame.seq, capturedAt: frame.capturedAt, jpeg, width, height, annotated: !!options.annotate };
+  return { seq: frame.seq, capturedAt: frame.capturedAt, jpeg, width, height, sourceWidth: raw.width, sourceHeight: raw.height, annotated: !!options.annotate };
 }

@@ -142,11 +142,12 @@ export class PipelineFrames {
   }
 
   private async encode(message: FrameMessage, annotate: boolean): Promise<EncodedView> {
-    const view = await encodeFrame(message.frame, {
+    const encoded = await encodeFrame(message.frame, {
       maxWidth: this.options.maxWidth,
       quality: this.options.quality,
       ...(annotate ? { annotate: message.result.result as DrawableResult } : {}),
     });
+    const view: EncodedView = { ...encoded, result: message.result };
     if (annotate) this.counters.annotatedEncodes++;
     else this.counters.encodes++;
     this.counters.encodedBytes += view.jpeg.length;

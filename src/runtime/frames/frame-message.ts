@@ -16,5 +16,10 @@ export interface EncodedView {
   jpeg: Buffer;
   width: number;
   height: number;
+  /** The frame's own size; results are in its pixels. */
+  sourceWidth: number;
+  sourceHeight: number;
   annotated: boolean;
+  /** The result published for this frame (its frame.seq is `seq`). */
+  result: ResultMessage;
 }

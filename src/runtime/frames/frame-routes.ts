@@ -1,8 +1,9 @@
 /**
  * GET /api/pipelines/:id/snapshot.jpg[?annotate=1]             the latest inferred frame
  * GET /api/pipelines/:id/stream.mjpeg[?annotate=1&fps=N]       multipart/x-mixed-replace (Home Assistant, VLC, ffplay, <img>)
- * Each MJPEG part carries X-Frame-Seq, the `frame.seq` of the result published for it, so a client can draw a result
- * on the frame it belongs to.
+ * Each MJPEG part carries X-Frame-Seq, the `frame.seq` of the result published for it. With `results=1` (the web UI)
+ * each JPEG part is preceded by an application/json part holding that result, so the page draws a result on the very
+ * frame it belongs to, never on a newer one.
  */
 import type { ServerResponse } from 'node:http';
 import { HttpError, type HttpServer } from '../../transport/http/http-server.js';
@@ -44,14 +45,21 @@ export function registerFrameRoutes(http: HttpServer, daemon: ApiHost, hub: Fram
       pragma: 'no-cache',
       connection: 'close',
     });
-    const detach = frames.attach({ annotate: flag(req.url, 'annotate'), fps: Math.min(fps, hub.options.maxFps), send: (view) => writePart(res, view) });
+    const withResults = flag(req.url, 'results');
+    const detach = frames.attach({ annotate: flag(req.url, 'annotate'), fps: Math.min(fps, hub.options.maxFps), send: (view) => writePart(res, view, withResults) });
     res.on('close', detach);
     return undefined;
   });
 }
 
-function writePart(res: ServerResponse, view: EncodedView): void {
+function writePart(res: ServerResponse, view: EncodedView, withResult: boolean): void {
   if (res.writableLength > MAX_UNSENT_BYTES || res.destroyed) return;
+  if (withResult) {
+    const json = Buffer.from(JSON.stringify(view.result));
+    res.write(`--${BOUNDARY}\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\nX-Frame-Seq: ${view.seq}\r\nX-Source-Size: ${view.sourceWidth}x${view.sourceHeight}\r\n\r\n`);
+    res.write(json);
+    res.write('\r\n');
+  }
   const headers = Object.entries({ 'Content-Type': 'image/jpeg', 'Content-Length': String(view.jpeg.length), ...frameHeaders(view) })
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
@@ -61,7 +69,7 @@ function writePart(res: ServerResponse, view: EncodedView): void {
 }
 
 function frameHeaders(view: EncodedView): Record<string, string> {
-  return { 'X-Frame-Seq': String(view.seq), 'X-Captured-At': new Date(view.capturedAt).toISOString() };
+  return { 'X-Frame-Seq': String(view.seq), 'X-Captured-At': new Date(view.capturedAt).toISOString(), 'X-Source-Size': `${view.sourceWidth}x${view.sourceHeight}` };
 }
 
 function flag(url: string | undefined, name: string): boolean {
