@@ -89,7 +89,7 @@ export class PipelineFrames {
     const v = this.variants[annotate ? 1 : 0];
     if (v.last?.seq === latest.frame.seq) return v.last;
     const view = await this.encode(latest, annotate);
-    if (!v.last || v.last.seq < view.seq) v.last = view;
+    v.last = view;
     return view;
   }
 
