@@ -49,8 +49,8 @@ export function LiveView({ pipeline, toggles = ALL_ON, onFrame, onUnauthorized }
       ctx.drawImage(bitmap, 0, 0);
       bitmap.close();
       const r = results.get(seq);
-      const sourceWidth = r?.sourceWidth ?? Number(sourceSize?.split('x')[0]) ?? c.width;
-      if (r) drawOverlay(ctx, r.message.result, c.width / (sourceWidth || c.width), togglesRef.current);
+      const sourceWidth = r?.sourceWidth || Number(sourceSize?.split('x')[0]) || c.width;
+      if (r) drawOverlay(ctx, r.message.result, c.width / sourceWidth, togglesRef.current);
       c.dataset.seq = String(seq);
       c.dataset.frame = r?.message.frame.name ?? '';
       shown++;
