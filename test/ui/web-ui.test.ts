@@ -245,9 +245,17 @@ describe('the web UI in Chromium', () => {
         await p.waitForTimeout(1000); // frames drawn, the card's iframe laid out
         const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, route).toBeLessThanOrEqual(0);
+        if (route === 'pipeline/detect') {
+          // The model card in its frame (about 370 px wide here) wraps too: nothing to scroll sideways inside it.
+          const card = p.frames().find((f) => f.url().includes('/card?format=html'));
+          expect(card, 'the card frame').toBeDefined();
+          expect(await card!.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+        }
         if (route === 'live') await p.screenshot({ path: path.join(shots, 'live-phone.png') });
       }
       await p.goto(`${base}/api/models/ssd_mobilenet_v1_coco_quant_postprocess/card?format=html`);
+      // Laid out at the phone's width (its viewport meta), not at a 980 px desktop width zoomed out.
+      expect(await p.evaluate(() => window.innerWidth)).toBe(390);
       expect(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     } finally {
       await phone.close();
@@ -289,8 +297,14 @@ describe('the web UI in Chromium', () => {
     await page.locator('.conn[data-online="no"]').waitFor({ timeout: 10_000 });
     const before = Number(await page.locator('section.tile[data-pipeline="detect"] .live-view').getAttribute('data-frames'));
     serve = await startDaemon();
-    await page.locator('.conn[data-online="yes"]').waitFor({ timeout: 5000 });
-    await page.waitForFunction((n) => Number(document.querySelector('section.tile[data-pipeline="detect"] .live-view')?.getAttribute('data-frames')) > n, before, { timeout: 5000 });
+    // From the moment the new daemon is running: connected again and a new frame drawn, within 5 s together.
+    await page.waitForFunction(
+      (n) =>
+        document.querySelector('.conn')?.getAttribute('data-online') === 'yes' &&
+        Number(document.querySelector('section.tile[data-pipeline="detect"] .live-view')?.getAttribute('data-frames')) > n,
+      before,
+      { timeout: 5000 },
+    );
   }, 120_000);
 });
 
