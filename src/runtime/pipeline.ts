@@ -13,6 +13,7 @@ import type { EventRuns } from './event-runs.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
 import { LabelFilter } from './label-filter.js';
 import { labelNames } from '../tasks/labels.js';
+import { segmentMaskOf } from '../tasks/segment-mask.js';
 import { SourceStateLog } from './source-state-log.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
@@ -334,7 +335,8 @@ export class Pipeline {
         publishedAt: new Date(now).toISOString(),
       };
       if (this.config.publish.results) this.deps.bus.emit('result', message);
-      this.deps.bus.emit('frame', { pipeline: this.id, frame, result: message });
+      const mask = segmentMaskOf(outcome.result);
+      this.deps.bus.emit('frame', { pipeline: this.id, frame, result: message, ...(mask ? { mask } : {}) });
     }
     if (this.tracker && Array.isArray(result.objects)) {
       const detections = (result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(

@@ -6,6 +6,7 @@
  * into a temp dir). Pages are public (they hold no data); everything they show comes from token-guarded routes.
  */
 import { existsSync, readFileSync, readdirSync, statfsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { HttpError, type HttpServer } from '../transport/http/http-server.js';
@@ -60,7 +61,7 @@ export function registerUiRoutes(http: HttpServer, host: UiHost): void {
     }
     return { type: TYPES[path.extname(name)] ?? 'application/octet-stream', body };
   };
-  const send = (res: import('node:http').ServerResponse, r: RouteResult): undefined => {
+  const send = (res: ServerResponse, r: RouteResult): undefined => {
     res.writeHead(200, { 'content-type': r.type, 'content-length': r.body.length, ...PAGE_HEADERS });
     res.end(r.body);
     return undefined;

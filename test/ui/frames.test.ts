@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImageFile } from '../../src/image/index.js';
 import { sharedMedia } from '../helpers/paths.js';
 import { makeConfig, startDaemon, type Harness } from '../runtime/daemon-harness.js';
 
@@ -32,13 +33,17 @@ pipelines:
     source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 4, loop: true }
     model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite }
     task: { type: detect, threshold: 0.4 }
+  - id: seg
+    source: { type: images, path: "${sharedMedia('bird_segmentation.bmp')}", fps: 1, loop: true }
+    model: { path: deeplabv3_mnv2_dm05_pascal_quant.tflite }
+    task: { type: segment }
   - id: cam
     source: { type: testsrc, width: 640, height: 480, fps: 15 }
     model: { path: mobilenet_v1_0.25_128_quant.tflite }
     task: { type: classify }
 `),
   );
-  await until(() => inferred('detect') >= 2 && inferred('cam') >= 5).catch((err: unknown) => {
+  await until(() => inferred('detect') >= 2 && inferred('cam') >= 5 && inferred('seg') >= 1).catch((err: unknown) => {
     throw new Error(`${String(err)}: ${JSON.stringify(h.daemon.status().pipelines)}`);
   });
 }, 60_000);
@@ -133,6 +138,42 @@ describe('frames for viewers', () => {
     expect(f.encodes).toBeGreaterThanOrEqual(1);
     expect(f.annotatedEncodes).toBeGreaterThanOrEqual(1);
   });
+
+  it('snapshot.jpg?annotate=1 of a segmentation pipeline lays the VOC colour over the bird (reference mask) and leaves the background', async () => {
+    const raw = async (q: string): Promise<{ data: Buffer; width: number; height: number }> => {
+      const res = await fetch(`${h.httpUrl}/api/pipelines/seg/snapshot.jpg${q}`);
+      const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      return { data, width: info.width, height: info.height };
+    };
+    const plain = await raw('');
+    const annotated = await raw('?annotate=1');
+    const mask = await decodeImageFile(sharedMedia('bird_segmentation_mask.bmp')); // class ids as grey levels; 3 = bird
+    expect([plain.width, plain.height]).toEqual([mask.width, mask.height]);
+    const bird = [128, 128, 0];
+    const alpha = 140 / 255;
+    let birdError = 0;
+    let birdN = 0;
+    let backgroundChange = 0;
+    let backgroundN = 0;
+    for (let y = 120; y < mask.height; y++) {
+      for (let x = 0; x < mask.width; x++) {
+        const i = (y * mask.width + x) * 3;
+        const id = mask.data[i]!;
+        if (id === 3) {
+          for (let c = 0; c < 3; c++) birdError += Math.abs(annotated.data[i + c]! - (plain.data[i + c]! * (1 - alpha) + bird[c]! * alpha));
+          birdN += 3;
+        } else if (id === 0) {
+          for (let c = 0; c < 3; c++) backgroundChange += Math.abs(annotated.data[i + c]! - plain.data[i + c]!);
+          backgroundN += 3;
+        }
+      }
+    }
+    expect(birdError / birdN).toBeLessThan(20); // the blend within JPEG noise and the model's edges (36 with no mask drawn)
+    expect(backgroundChange / backgroundN).toBeLessThan(8);
+    // The class map stays out of published results.
+    const answer = (await (await fetch(`${h.httpUrl}/api/infer?pipeline=seg`, { method: 'POST', body: readFileSync(sharedMedia('bird_segmentation.bmp')) })).json()) as { result: object };
+    expect(Object.keys(answer.result).sort()).toEqual(['classes', 'height', 'width']);
+  }, 30_000);
 
   it('ffmpeg reads 10 frames from stream.mjpeg; the stream gone, encoding stops', async () => {
     const url = `${h.httpUrl}/api/pipelines/cam/stream.mjpeg`;

@@ -14,6 +14,8 @@ export interface FrameShown {
 
 interface Props {
   pipeline: string;
+  /** Frames with the result drawn by the daemon (segmentation masks); the page then draws nothing over them. */
+  annotate?: boolean;
   toggles?: OverlayToggles;
   onFrame?: (f: FrameShown) => void;
   onUnauthorized?: () => void;
@@ -21,7 +23,7 @@ interface Props {
 
 const RETRY_MS = 1000;
 
-export function LiveView({ pipeline, toggles = ALL_ON, onFrame, onUnauthorized }: Props) {
+export function LiveView({ pipeline, annotate = false, toggles = ALL_ON, onFrame, onUnauthorized }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const togglesRef = useRef(toggles);
   togglesRef.current = toggles;
@@ -50,7 +52,7 @@ export function LiveView({ pipeline, toggles = ALL_ON, onFrame, onUnauthorized }
       bitmap.close();
       const r = results.get(seq);
       const sourceWidth = r?.sourceWidth || Number(sourceSize?.split('x')[0]) || c.width;
-      if (r) drawOverlay(ctx, r.message.result, c.width / sourceWidth, togglesRef.current);
+      if (r && !annotate) drawOverlay(ctx, r.message.result, c.width / sourceWidth, togglesRef.current);
       c.dataset.seq = String(seq);
       c.dataset.frame = r?.message.frame.name ?? '';
       shown++;
@@ -62,7 +64,7 @@ export function LiveView({ pipeline, toggles = ALL_ON, onFrame, onUnauthorized }
       while (!stopped) {
         abort = new AbortController();
         try {
-          const res = await fetch(`/api/pipelines/${encodeURIComponent(pipeline)}/stream.mjpeg?results=1`, { signal: abort.signal, credentials: 'same-origin' });
+          const res = await fetch(`/api/pipelines/${encodeURIComponent(pipeline)}/stream.mjpeg?results=1${annotate ? '&annotate=1' : ''}`, { signal: abort.signal, credentials: 'same-origin' });
           if (res.status === 401) throw new Unauthorized();
           const boundary = /boundary=([^;\s]+)/.exec(res.headers.get('content-type') ?? '')?.[1];
           if (!res.ok || !res.body || !boundary) throw new Error(`stream: ${res.status}`);
@@ -99,7 +101,7 @@ export function LiveView({ pipeline, toggles = ALL_ON, onFrame, onUnauthorized }
       stopped = true;
       abort?.abort();
     };
-  }, [pipeline]);
+  }, [pipeline, annotate]);
 
   return (
     <div class="live-view" data-state={state} data-frames={frames}>

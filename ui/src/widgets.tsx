@@ -30,9 +30,11 @@ export function ClassBars({ result, max = 3 }: { result: TaskResult | undefined;
     <ol class="bars">
       {classes.map((c) => {
         const v = c.score ?? c.pixelShare ?? 0;
+        // Segmentation shares are the mask's legend: the daemon draws each class in its VOC colour.
+        const legend = c.pixelShare !== undefined && c.id !== undefined ? { background: `rgb(${vocColour(c.id).join(',')})` } : {};
         return (
           <li key={c.label}>
-            <span class="bar" style={{ width: `${Math.round(v * 100)}%` }} />
+            <span class="bar" style={{ width: `${Math.round(v * 100)}%`, ...legend }} />
             <span class="bar-label">
               {c.label} <b>{Math.round(v * 100)}%</b>
             </span>
@@ -73,4 +75,19 @@ export function Stats({ p }: { p: PipelineStatus }) {
       <dd>{p.state}{p.stalled ? ' (stalled)' : ''}</dd>
     </dl>
   );
+}
+
+/** The PASCAL VOC colour map, as the daemon's mask overlay uses it (src/tasks/segment-mask.ts). */
+export function vocColour(id: number): [number, number, number] {
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  let c = id;
+  for (let bit = 7; bit >= 0; bit--) {
+    r |= (c & 1) << bit;
+    g |= ((c >> 1) & 1) << bit;
+    b |= ((c >> 2) & 1) << bit;
+    c >>= 3;
+  }
+  return [r, g, b];
 }

@@ -3,6 +3,8 @@
  * score, keypoints and the COCO skeleton, the top classes (classification, segmentation shares) in a corner.
  * Coordinates in results are source-image pixels; `scale` maps them to the encoded frame's.
  */
+import { vocColour } from '../../tasks/segment-mask.js';
+
 export const BOX_COLOUR = '#ff00ff';
 const KEYPOINT_COLOUR = '#00ffff';
 
@@ -27,7 +29,7 @@ interface Point {
 export interface DrawableResult {
   objects?: { label?: string; score: number; box: Box; keypoints?: Point[] }[];
   keypoints?: Point[];
-  classes?: { label: string; score?: number; pixelShare?: number }[];
+  classes?: { id?: number; label: string; score?: number; pixelShare?: number }[];
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -62,7 +64,8 @@ export function annotationSvg(result: DrawableResult, width: number, height: num
     result.classes.slice(0, 5).forEach((c, i) => {
       const value = c.score ?? c.pixelShare ?? 0;
       const y = 6 + i * (font + 8);
-      parts.push(`<rect x="6" y="${y}" width="${n(Math.max(2, value * width * 0.5))}" height="${font + 4}" fill="${BOX_COLOUR}" fill-opacity="0.6"/>`);
+      const fill = c.pixelShare !== undefined && c.id !== undefined ? `rgb(${vocColour(c.id).join(',')})` : BOX_COLOUR;
+      parts.push(`<rect x="6" y="${y}" width="${n(Math.max(2, value * width * 0.5))}" height="${font + 4}" fill="${fill}" fill-opacity="0.6"/>`);
       parts.push(`<text x="10" y="${y + font}" font-family="sans-serif" font-size="${font}" fill="#fff">${esc(`${c.label} ${Math.round(value * 100)}%`)}</text>`);
     });
   }

@@ -145,7 +145,7 @@ export class PipelineFrames {
     const encoded = await encodeFrame(message.frame, {
       maxWidth: this.options.maxWidth,
       quality: this.options.quality,
-      ...(annotate ? { annotate: message.result.result as DrawableResult } : {}),
+      ...(annotate ? { annotate: message.result.result as DrawableResult, ...(message.mask ? { mask: message.mask } : {}) } : {}),
     });
     const view: EncodedView = { ...encoded, result: message.result };
     if (annotate) this.counters.annotatedEncodes++;

@@ -1,5 +1,6 @@
 /** What a pipeline hands the frame hub with each inference: the frame it ran on and the result published for it. */
 import type { Frame } from '../../sensors/index.js';
+import type { SegmentMask } from '../../tasks/segment-mask.js';
 import type { ResultMessage } from '../messages.js';
 
 export interface FrameMessage {
@@ -7,6 +8,8 @@ export interface FrameMessage {
   frame: Frame;
   /** The result as published (rounded, after task.labels), whether or not publish.results sends it anywhere. */
   result: ResultMessage;
+  /** Segmentation pipelines: the class map, drawn on annotated views. */
+  mask?: SegmentMask;
 }
 
 /** One encoded view of a frame: plain, or with the result drawn on it. */

@@ -32,7 +32,7 @@ function Tile({ p, events, onUnauthorized }: { p: PipelineStatus; events: EventM
           <KeywordTicker events={events} />
         </div>
       ) : (
-        <LiveView pipeline={p.id} onFrame={(f) => setResult(f.result)} onUnauthorized={onUnauthorized} />
+        <LiveView pipeline={p.id} annotate={p.model?.task === 'segment'} onFrame={(f) => setResult(f.result)} onUnauthorized={onUnauthorized} />
       )}
       {!audio && <ClassBars result={result?.task === 'classify' || result?.task === 'segment' ? result.result : undefined} />}
       <footer>

@@ -62,7 +62,7 @@ export function PipelinePage({ p, events, catalogIds, onUnauthorized }: { p: Pip
             ))}
           </div>
           <div class="big-view">
-            <LiveView pipeline={p.id} toggles={toggles} onFrame={(f) => setResult(f.result)} onUnauthorized={onUnauthorized} />
+            <LiveView pipeline={p.id} annotate={p.model?.task === 'segment'} toggles={toggles} onFrame={(f) => setResult(f.result)} onUnauthorized={onUnauthorized} />
           </div>
           <ClassBars result={result?.result} max={5} />
         </>
