@@ -30,7 +30,8 @@ export interface FrameCounters {
 }
 
 interface Viewer extends ViewerOptions {
-  lastSentAt: number;
+  /** When this viewer may get its next frame. */
+  dueAt: number;
 }
 
 interface Variant {
@@ -69,7 +70,7 @@ export class PipelineFrames {
   /** Returns the detach function. The viewer gets the current frame at once when one is encoded for it. */
   attach(options: ViewerOptions): () => void {
     const v = this.variants[options.annotate ? 1 : 0];
-    const viewer: Viewer = { ...options, lastSentAt: 0 };
+    const viewer: Viewer = { ...options, dueAt: 0 };
     v.viewers.add(viewer);
     if (v.last && v.last.seq === this.latest?.frame.seq) this.deliver(viewer, v.last, Date.now());
     this.schedule(v);
@@ -135,9 +136,11 @@ export class PipelineFrames {
   }
 
   private deliver(viewer: Viewer, view: EncodedView, now: number): void {
-    // 10 ms of slack: a viewer at the hub's own rate must not skip every other frame to timer jitter.
-    if (now - viewer.lastSentAt < 1000 / viewer.fps - 10) return;
-    viewer.lastSentAt = now;
+    if (now < viewer.dueAt) return;
+    // Due one period after the last due time (a late frame does not push the next one back), but never sooner than
+    // half a period from now: encode times vary, and a viewer at the hub's own rate must not lose frames to that.
+    const period = 1000 / viewer.fps;
+    viewer.dueAt = Math.max(viewer.dueAt + period, now + period / 2);
     viewer.send(view);
   }
 
