@@ -317,27 +317,25 @@ export class Pipeline {
     const captureToPublishMs = Math.max(0, now - frame.capturedAt);
     this.latency.add(captureToPublishMs);
     const result = this.kept(outcome.result);
-    {
-      const message: ResultMessage = {
-        v: 1,
-        device: this.deps.deviceId,
-        pipeline: this.id,
-        model: { id: model.id, sha256: model.sha256 },
-        engine: outcome.engine,
-        frame: {
-          seq: frame.seq,
-          capturedAt: new Date(frame.capturedAt).toISOString(),
-          ...(frame.kind === 'encoded' ? { name: frame.name } : { width: frame.width, height: frame.height }),
-        },
-        task: outcome.task,
-        timings: { ...roundAll(outcome.timings), captureToPublishMs },
-        result: roundResult(result),
-        publishedAt: new Date(now).toISOString(),
-      };
-      if (this.config.publish.results) this.deps.bus.emit('result', message);
-      const mask = segmentMaskOf(outcome.result);
-      this.deps.bus.emit('frame', { pipeline: this.id, frame, result: message, ...(mask ? { mask } : {}) });
-    }
+    const message: ResultMessage = {
+      v: 1,
+      device: this.deps.deviceId,
+      pipeline: this.id,
+      model: { id: model.id, sha256: model.sha256 },
+      engine: outcome.engine,
+      frame: {
+        seq: frame.seq,
+        capturedAt: new Date(frame.capturedAt).toISOString(),
+        ...(frame.kind === 'encoded' ? { name: frame.name } : { width: frame.width, height: frame.height }),
+      },
+      task: outcome.task,
+      timings: { ...roundAll(outcome.timings), captureToPublishMs },
+      result: roundResult(result),
+      publishedAt: new Date(now).toISOString(),
+    };
+    if (this.config.publish.results) this.deps.bus.emit('result', message);
+    const mask = segmentMaskOf(outcome.result);
+    this.deps.bus.emit('frame', { pipeline: this.id, frame, result: message, ...(mask ? { mask } : {}) });
     if (this.tracker && Array.isArray(result.objects)) {
       const detections = (result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
         (o) => ({ label: o.label ?? String(o.id ?? 'object'), score: o.score, box: o.box }),
