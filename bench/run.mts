@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,explain]`: figures and ratios measured side by
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,explain,ui]`: figures and ratios measured side by
  * side in one run. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
  * it) is the daemon's throughput and latency alone.
  */
@@ -10,6 +10,7 @@ import { benchDaemon, benchDaemonLatency } from './daemon.js';
 import { benchExplain } from './explain.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { benchOnnx } from './onnx.js';
+import { benchUi } from './ui.js';
 import { rssMb } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -28,6 +29,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   onnx: benchOnnx,
   choice: benchChoice,
   explain: benchExplain,
+  ui: benchUi,
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);

@@ -139,8 +139,8 @@ export function cardToHtml(card: ModelCard): string {
     })
     .join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(d.name)} — model card</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}code{font-size:90%}</style>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(d.name)} — model card</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;overflow-wrap:anywhere}table{border-collapse:collapse;width:100%;table-layout:fixed}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}code{font-size:90%}</style>
 </head><body>
 <h1>${esc(d.name)}</h1>
 ${d.imported ? `<p><em>Imported with edgerun models import from ${esc(d.imported.from)} at ${esc(d.imported.at)}. Not provided by the importer: ${esc(d.imported.not_provided_by_importer.join(', '))}. The file facts were read from the file.</em></p>\n` : ''}<p>${esc(plain(d.overview))}</p>

@@ -213,6 +213,18 @@ export const configSchema = {
         maxBodyBytes: { type: 'integer', minimum: 1024, default: 10485760 },
       },
     },
+    ui: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'the web UI at / and the frame endpoints (snapshot.jpg, stream.mjpeg); frames are encoded only while someone watches',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'serve the web UI at /' },
+        maxFps: { type: 'number', exclusiveMinimum: 0, maximum: 30, default: 5, description: 'JPEG encodes per pipeline per second at most, however many viewers' },
+        maxWidth: { type: 'integer', minimum: 64, maximum: 3840, default: 640, description: 'frames wider than this are scaled down for viewers' },
+        quality: { type: 'integer', minimum: 10, maximum: 100, default: 80, description: 'JPEG quality of viewer frames' },
+      },
+    },
     models: modelsConfigSchema,
     trust: trustConfigSchema,
     log: {

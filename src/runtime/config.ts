@@ -69,6 +69,7 @@ export interface DaemonConfig {
   };
   broker: { host: string; port: number; username?: string; password?: string };
   http: { enabled: boolean; host: string; port: number; token?: string; maxBodyBytes: number };
+  ui: { enabled: boolean; maxFps: number; maxWidth: number; quality: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   models: ModelsConfig;
   trust: TrustConfig;

@@ -17,13 +17,18 @@ import { redactUrl } from '../util/redact-url.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { isLoopbackHost, loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
 import { EventRuns } from './event-runs.js';
+import { FrameHub } from './frames/frame-hub.js';
+import { registerFrameRoutes } from './frames/frame-routes.js';
 import { registerHttpApi } from './http-api.js';
+import { PipelineHistory } from './pipeline-history.js';
+import { registerUiRoutes } from './ui-routes.js';
 import type { ApiHost, DaemonStatus, FailedPipeline, ServingPipeline } from './daemon-status.js';
 import type { StatsMessage } from './messages.js';
 import { DaemonMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelLifecycle } from './model-lifecycle.js';
 import { HomeAssistantOutput } from './outputs/home-assistant-output.js';
 import { MetricsOutput } from './outputs/metrics-output.js';
+import { FrameOutput } from './outputs/frame-output.js';
 import { MqttOutput } from './outputs/mqtt-output.js';
 import { SseOutput } from './outputs/sse-output.js';
 import { Pipeline, type PipelineStatus } from './pipeline.js';
@@ -67,6 +72,8 @@ export class Daemon implements ApiHost {
   private addresses: DaemonAddresses = { mqtt: '' };
   private stopping: Promise<void> | undefined;
   private lifecycle: ModelLifecycle | undefined;
+  /** Viewer frames (snapshot.jpg, stream.mjpeg, the web UI). */
+  readonly frames: FrameHub;
   /** True once every configured pipeline has been started (or has failed to). */
   ready = false;
 
@@ -77,6 +84,7 @@ export class Daemon implements ApiHost {
     this.bus = new RuntimeBus(log);
     this.services = new ServiceGroup(log);
     this.eventRuns = EventRuns.forStateDir(config.stateDir);
+    this.frames = new FrameHub(config.ui, log);
   }
 
   get deviceId(): string {
@@ -126,6 +134,9 @@ export class Daemon implements ApiHost {
     await services.start(new MqttOutput(bus, publisher, scope, log));
     await services.start(new SseOutput(bus, this.sse));
     await services.start(new MetricsOutput(bus, this.metrics.registry));
+    await services.start(new FrameOutput(bus, this.frames));
+    const history = new PipelineHistory(bus, () => this.allPipelines().map((p) => p.status()));
+    await services.start(history);
     const ha = config.mqtt.homeAssistant;
     if (ha.enabled) {
       await services.start(
@@ -151,6 +162,16 @@ export class Daemon implements ApiHost {
         onError: (err, req) => log.debug({ err: errorMessage(err), url: req.url }, 'HTTP request failed'),
       });
       registerHttpApi(http, this, this.sse);
+      registerFrameRoutes(http, this, this.frames);
+      if (config.ui.enabled) {
+        registerUiRoutes(http, {
+          daemon: this,
+          history,
+          stateDir: config.stateDir,
+          version: VERSION,
+          ...pick(config.engines, ['tfliteLibrary', 'edgetpuLibrary']),
+        });
+      }
       await services.start({
         name: 'http',
         start: async () => {
@@ -270,6 +291,7 @@ export class Daemon implements ApiHost {
               invokeMs: s.invokeMs,
               ...(s.model ? { engine: s.model.engine } : {}),
               ...(s.model?.engineVariant ? { engineVariant: s.model.engineVariant } : {}),
+              frames: this.frames.counters(p.id),
             },
           ];
         }),
@@ -284,6 +306,7 @@ export class Daemon implements ApiHost {
       failed: [...this.failed.keys()],
       ...(mqtt ? { mqtt } : {}),
       edgetpuDevices: this.probe.devices.length,
+      frameEncodes: Object.fromEntries(this.allPipelines().map((p) => [p.id, this.frames.counters(p.id)])),
     };
   }
 

@@ -1,6 +1,7 @@
 /** The local HTTP API's routes; the server itself is transport/http-server.ts. */
 import { HttpError, type HttpServer } from '../transport/http/http-server.js';
 import { imageFromMultipart, isMultipartFormData } from '../transport/http/multipart.js';
+import { registerSessionRoutes } from '../transport/http/session-routes.js';
 import type { SseHub } from '../transport/http/sse.js';
 import type { ApiHost } from './daemon-status.js';
 import { registerExplainRoutes } from './explain-routes.js';
@@ -13,6 +14,7 @@ export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub):
     return { ok: true, ready: daemon.ready, pipelines: pipelines.length, failed: pipelines.filter((p) => p.state === 'failed').length };
   }, { public: true });
 
+  registerSessionRoutes(http);
   http.route('GET', '/api/status', () => daemon.status());
   http.route('GET', '/api/stats', () => daemon.stats());
 

@@ -109,6 +109,8 @@ export interface PipelineStats {
   invokeMs: { p50: number | null; p99: number | null };
   engine?: EngineKind;
   engineVariant?: string;
+  /** JPEG encodes for viewers (the web UI, MJPEG, snapshots); none while nobody watches. */
+  frames?: { encodes: number; annotatedEncodes: number; viewers: number };
 }
 
 /** `stats` every mqtt.statsIntervalS, and GET /api/stats. */

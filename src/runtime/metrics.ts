@@ -20,6 +20,8 @@ export interface MetricsSnapshot {
   failed: string[];
   mqtt?: { connected: boolean; queued: number; dropped: number; delivered: number };
   edgetpuDevices: number;
+  /** JPEG encodes for viewers, by pipeline. */
+  frameEncodes?: Record<string, { encodes: number; annotatedEncodes: number }>;
 }
 
 /**
@@ -104,6 +106,17 @@ const FAMILIES: Family[] = [
   { name: 'edgerun_outbox_queued', help: 'Messages waiting in the outbox.', type: 'gauge', samples: mqtt((m) => m.queued) },
   { name: 'edgerun_outbox_dropped_total', help: 'Messages dropped to keep the outbox within its bound.', type: 'counter', samples: mqtt((m) => m.dropped) },
   { name: 'edgerun_outbox_delivered_total', help: 'Messages acknowledged by the broker.', type: 'counter', samples: mqtt((m) => m.delivered) },
+  {
+    name: 'edgerun_ui_frame_encodes_total',
+    help: 'JPEG encodes for viewers (web UI, MJPEG streams, snapshots), plain or annotated; none while nobody watches.',
+    type: 'counter',
+    labelNames: ['pipeline', 'variant'],
+    samples: (s) =>
+      Object.entries(s.frameEncodes ?? {}).flatMap(([pipeline, f]): [Labels, number][] => [
+        [{ pipeline, variant: 'plain' }, f.encodes],
+        [{ pipeline, variant: 'annotated' }, f.annotatedEncodes],
+      ]),
+  },
   { name: 'edgerun_edgetpu_devices', help: 'Edge TPU devices found at start.', type: 'gauge', samples: (s) => [[{}, s.edgetpuDevices]] },
 ];
 

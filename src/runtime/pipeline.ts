@@ -13,9 +13,11 @@ import type { EventRuns } from './event-runs.js';
 import { EventTracker, type ObjectEvent } from './event-tracker.js';
 import { LabelFilter } from './label-filter.js';
 import { labelNames } from '../tasks/labels.js';
+import { segmentMaskOf } from '../tasks/segment-mask.js';
 import { SourceStateLog } from './source-state-log.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
+import { levelDb } from './audio-level.js';
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
@@ -57,6 +59,9 @@ export interface PipelineStatus {
   fps: number;
   latencyMs: { p50: number | null; p99: number | null };
   invokeMs: { p50: number | null; p99: number | null };
+  /** What the source delivers; audio pipelines also report the last chunk's RMS level (dBFS). */
+  media: 'image' | 'audio';
+  audioLevelDb?: number;
 }
 
 /** A model with more labels than this (COCO's 90) gets per-label entities only for the labels a config lists. */
@@ -85,6 +90,7 @@ export class Pipeline {
   private readonly rate = new RateMeter();
   private loop: Promise<void> | undefined;
   private lastErrorLogged = '';
+  private audioLevelDb: number | undefined;
 
   constructor(
     readonly config: PipelineConfig,
@@ -213,6 +219,8 @@ export class Pipeline {
       fps: Math.round(this.rate.rate() * 100) / 100,
       latencyMs: { p50: this.latency.percentile(50), p99: this.latency.percentile(99) },
       invokeMs: { p50: this.invoke.percentile(50), p99: this.invoke.percentile(99) },
+      media: this.audio ? 'audio' : 'image',
+      ...(this.audioLevelDb !== undefined ? { audioLevelDb: this.audioLevelDb } : {}),
     };
   }
 
@@ -256,6 +264,7 @@ export class Pipeline {
 
   /** One chunk through the model's audio stream: zero or more inferences, each published. */
   private processAudio(chunk: AudioChunk): Promise<void> {
+    this.audioLevelDb = levelDb(chunk.samples);
     return this.guarded(undefined, async () => {
       const { outcomes, model, positionMs } = await this.model.inferAudio(chunk.samples, chunk.sampleRate);
       const ctx: AudioMessageContext = { device: this.deps.deviceId, pipeline: this.id, model, chunk, positionMs };
@@ -314,25 +323,25 @@ export class Pipeline {
     const captureToPublishMs = Math.max(0, now - frame.capturedAt);
     this.latency.add(captureToPublishMs);
     const result = this.kept(outcome.result);
-    if (this.config.publish.results) {
-      const message: ResultMessage = {
-        v: 1,
-        device: this.deps.deviceId,
-        pipeline: this.id,
-        model: { id: model.id, sha256: model.sha256 },
-        engine: outcome.engine,
-        frame: {
-          seq: frame.seq,
-          capturedAt: new Date(frame.capturedAt).toISOString(),
-          ...(frame.kind === 'encoded' ? { name: frame.name } : { width: frame.width, height: frame.height }),
-        },
-        task: outcome.task,
-        timings: { ...roundAll(outcome.timings), captureToPublishMs },
-        result: roundResult(result),
-        publishedAt: new Date(now).toISOString(),
-      };
-      this.deps.bus.emit('result', message);
-    }
+    const message: ResultMessage = {
+      v: 1,
+      device: this.deps.deviceId,
+      pipeline: this.id,
+      model: { id: model.id, sha256: model.sha256 },
+      engine: outcome.engine,
+      frame: {
+        seq: frame.seq,
+        capturedAt: new Date(frame.capturedAt).toISOString(),
+        ...(frame.kind === 'encoded' ? { name: frame.name } : { width: frame.width, height: frame.height }),
+      },
+      task: outcome.task,
+      timings: { ...roundAll(outcome.timings), captureToPublishMs },
+      result: roundResult(result),
+      publishedAt: new Date(now).toISOString(),
+    };
+    if (this.config.publish.results) this.deps.bus.emit('result', message);
+    const mask = segmentMaskOf(outcome.result);
+    this.deps.bus.emit('frame', { pipeline: this.id, frame, result: message, ...(mask ? { mask } : {}) });
     if (this.tracker && Array.isArray(result.objects)) {
       const detections = (result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
         (o) => ({ label: o.label ?? String(o.id ?? 'object'), score: o.score, box: o.box }),

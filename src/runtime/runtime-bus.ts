@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
+import type { FrameMessage } from './frames/frame-message.js';
 import type { EventMessage, ModelChangedMessage, PipelineStateMessage, ResultMessage, StatsMessage } from './messages.js';
 
 export interface RuntimeEvents {
@@ -13,6 +14,8 @@ export interface RuntimeEvents {
   modelChanged: ModelChangedMessage;
   pipelineState: PipelineStateMessage;
   stats: StatsMessage;
+  /** Each inferred video/image frame with its result, for the frame hub (never leaves the process). */
+  frame: FrameMessage;
 }
 
 export type RuntimeEventName = keyof RuntimeEvents;

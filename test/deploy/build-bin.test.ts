@@ -20,7 +20,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; 
 describe('npm run build', () => {
   it('leaves dist/cli/main.js executable: it runs directly and as `npx edgerun`', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'edgerun-build-'));
-    for (const item of ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'src']) cpSync(path.join(repoRoot, item), path.join(dir, item), { recursive: true });
+    for (const item of ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'src', 'ui']) cpSync(path.join(repoRoot, item), path.join(dir, item), { recursive: true });
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'));
 
     const build = await run('npm', ['run', 'build'], dir);
@@ -28,6 +28,7 @@ describe('npm run build', () => {
     expect(build.out).not.toMatch(/Unknown project config/);
     const main = path.join(dir, 'dist/cli/main.js');
     expect(statSync(main).mode & 0o111).toBe(0o111);
+    expect(statSync(path.join(dir, 'dist/ui/app.js')).size).toBeGreaterThan(1000); // the web UI, served at /
 
     const direct = await run(main, ['--help'], dir);
     expect(direct.code, direct.out).toBe(0);

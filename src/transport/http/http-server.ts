@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { EdgerunError, errorMessage } from '../../errors.js';
+import { crossSiteRefusal, hostRefusal } from './request-guard.js';
+import { SessionCookies } from './session-cookie.js';
 
 export class HttpError extends EdgerunError {
   constructor(
@@ -37,7 +39,7 @@ interface Route {
 export interface HttpServerOptions {
   host: string;
   port: number;
-  /** When set, every non-public route needs `Authorization: Bearer <token>`. */
+  /** When set, every non-public route needs `Authorization: Bearer <token>` or a session cookie (session-cookie.ts). */
   token?: string;
   maxBodyBytes: number;
   onError?: (err: unknown, req: IncomingMessage) => void;
@@ -46,8 +48,17 @@ export interface HttpServerOptions {
 export class HttpServer {
   private readonly routes: Route[] = [];
   private server: Server | undefined;
+  /** With a token: browser sessions, set up once the port is known. */
+  sessions: SessionCookies | undefined;
+  private readonly loopbackBind: boolean;
 
-  constructor(private readonly options: HttpServerOptions) {}
+  constructor(private readonly options: HttpServerOptions) {
+    this.loopbackBind = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(options.host);
+  }
+
+  get tokenRequired(): boolean {
+    return !!this.options.token;
+  }
 
   /** `public` routes (e.g. /healthz for probes) skip the token. A handler's return value is sent as JSON. */
   route(method: string, path: string, handler: RouteHandler, opts: { public?: boolean } = {}): this {
@@ -68,7 +79,9 @@ export class HttpServer {
       );
       server.listen(this.options.port, this.options.host, resolve);
     });
-    return server.address() as AddressInfo;
+    const address = server.address() as AddressInfo;
+    if (this.options.token) this.sessions = new SessionCookies(address.port);
+    return address;
   }
 
   async stop(): Promise<void> {
@@ -105,6 +118,8 @@ export class HttpServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      const refusal = (this.loopbackBind ? hostRefusal(req) : undefined) ?? crossSiteRefusal(req);
+      if (refusal) throw new HttpError(403, refusal, 'CROSS_SITE');
       const found = this.match(req.method ?? 'GET', url.pathname);
       if (found === undefined) throw new HttpError(404, `no route ${req.method} ${url.pathname}`, 'NOT_FOUND');
       if (found === 'method') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`, 'METHOD');
@@ -124,14 +139,25 @@ export class HttpServer {
     }
   }
 
-  private authorize(req: IncomingMessage): void {
+  /** True without a token; else with the right bearer token or a valid session cookie. */
+  isAuthorized(req: IncomingMessage): boolean {
     const token = this.options.token;
-    if (!token) return;
+    if (!token) return true;
+    return this.hasBearer(req, token) || (this.sessions?.valid(req) ?? false);
+  }
+
+  /** True when the request carries the bearer token itself (a session cookie does not count). */
+  hasBearer(req: IncomingMessage, token = this.options.token): boolean {
+    if (!token) return false;
     const header = req.headers.authorization ?? '';
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
     const expected = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new HttpError(401, 'missing or wrong bearer token (Authorization: Bearer <http.token>)', 'UNAUTHORIZED');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private authorize(req: IncomingMessage): void {
+    if (!this.isAuthorized(req)) {
+      throw new HttpError(401, 'missing or wrong bearer token (Authorization: Bearer <http.token>, or sign in at / for a session cookie)', 'UNAUTHORIZED');
     }
   }
 }
