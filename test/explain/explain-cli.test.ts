@@ -49,13 +49,13 @@ describe('edgerun explain', () => {
   });
 
   it('D-RISE on the SSD points inside the dog EXPECTED.md places in cats_and_dogs.jpg', async () => {
-    const r = await explainJson(['--model', ssd, '--labels', coco, sharedMedia('cats_and_dogs.jpg'), '--object', '3', '--masks', '150']);
+    const r = await explainJson(['--model', ssd, '--labels', coco, sharedMedia('cats_and_dogs.jpg'), '--object', '3', '--masks', '100']);
     expect(r.target).toMatchObject({ object: 3, label: 'dog' });
     const box = r.target.box ?? { x: 0, y: 0, w: 0, h: 0 };
     expect(Math.abs(box.x - 389)).toBeLessThanOrEqual(5);
     expect(Math.abs(box.y - 197)).toBeLessThanOrEqual(5);
     expect(distanceToBox(r.peak.x, r.peak.y, box)).toBeLessThanOrEqual(15);
-  });
+  }, 180_000); // 100 SSD invokes: ~6 s alone, several times that on a loaded 2-core runner
 
   it('occlusion on a classifier points at the bird', async () => {
     const r = await explainJson(['--model', v1, sharedMedia('bird.bmp'), '--method', 'occlusion', '--patch', '32', '--stride', '16']);
