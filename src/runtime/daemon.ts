@@ -19,6 +19,7 @@ import { isLoopbackHost, loadConfig, type DaemonConfig, type PipelineConfig } fr
 import { EventRuns } from './event-runs.js';
 import { FrameHub } from './frames/frame-hub.js';
 import { registerFrameRoutes } from './frames/frame-routes.js';
+import { registerExplainRoutes } from './explain-routes.js';
 import { registerHttpApi } from './http-api.js';
 import { PipelineHistory } from './pipeline-history.js';
 import { registerUiRoutes } from './ui-routes.js';
@@ -163,6 +164,7 @@ export class Daemon implements ApiHost {
       });
       registerHttpApi(http, this, this.sse);
       registerFrameRoutes(http, this, this.frames);
+      registerExplainRoutes(http, this, this.frames);
       if (config.ui.enabled) {
         registerUiRoutes(http, {
           daemon: this,

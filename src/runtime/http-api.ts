@@ -4,7 +4,6 @@ import { imageFromMultipart, isMultipartFormData } from '../transport/http/multi
 import { registerSessionRoutes } from '../transport/http/session-routes.js';
 import type { SseHub } from '../transport/http/sse.js';
 import type { ApiHost } from './daemon-status.js';
-import { registerExplainRoutes } from './explain-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 
 export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub): void {
@@ -41,7 +40,6 @@ export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub):
   });
 
   registerModelRoutes(http, () => daemon.models);
-  registerExplainRoutes(http, daemon);
 
   http.route('GET', '/metrics', async ({ res }) => {
     const text = await daemon.metrics.render();

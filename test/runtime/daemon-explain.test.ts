@@ -54,6 +54,18 @@ describe('POST /api/explain', () => {
     expect(meta.height).toBe(600);
   });
 
+  it('explains the frame the pipeline last inferred with frame=latest', async () => {
+    const res = await fetch(`${h.httpUrl}/api/explain?pipeline=detect&frame=latest&object=3&masks=60`, { method: 'POST', headers: { accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as { input: string; target: { label: string; box: { x: number; y: number } } };
+    expect(json.input).toMatch(/^frame \d+ \(.*cats_and_dogs\.jpg\)$/);
+    expect(json.target.label).toBe('dog');
+    expect(Math.abs(json.target.box.x - 389)).toBeLessThanOrEqual(5);
+    const bad = await fetch(`${h.httpUrl}/api/explain?pipeline=detect&frame=first`, { method: 'POST' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/frame= takes only "latest"/);
+  });
+
   it.each([
     ['pipeline=detect&class=3', /class=\/class= is for classifiers|--class\/class= is for classifiers/, 400],
     ['pipeline=detect&object=99&masks=5', /object 99 is out of range/, 400],

@@ -229,6 +229,22 @@ describe('the web UI in Chromium', () => {
     expect(foreignRequests).toEqual([]);
   }, 60_000);
 
+  it("the Pipeline page's Explain button shows the saliency map of the current frame", async () => {
+    await page.goto(`${base}/#/pipeline/classify`);
+    await page.locator('.pipeline-page .live-view[data-state="live"]').waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('.pipeline-page .live-view')?.getAttribute('data-frames')) >= 1);
+    await page.getByRole('button', { name: 'Explain this frame' }).click();
+    const img = page.locator('img.explain-map');
+    await img.waitFor({ timeout: 150_000 });
+    // The overlay PNG: the frame's width plus the legend, decoded by the browser.
+    const size = await img.evaluate((el: HTMLImageElement) => el.decode().then(() => ({ w: el.naturalWidth, h: el.naturalHeight })));
+    expect(size.w).toBeGreaterThan(0);
+    expect(size.h).toBeGreaterThan(0);
+    await expect(page.locator('.explain figcaption').textContent()).resolves.toMatch(/peak at \d+,\d+/);
+    await page.screenshot({ path: path.join(shots, 'explain.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+  }, 180_000);
+
   it('at 390×844 (a phone) no page overflows sideways, the model card included', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     try {

@@ -54,6 +54,11 @@ export class PipelineFrames {
     private readonly log?: Logger,
   ) {}
 
+  /** The frame the latest result was published for (POST /api/explain?frame=latest). */
+  get latestFrame(): FrameMessage['frame'] | undefined {
+    return this.latest?.frame;
+  }
+
   get latestSeq(): number | undefined {
     return this.latest?.frame.seq;
   }

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type EventMessage, type PipelineStatus, type ResultMessage } from '../api.js';
 import { Chart } from '../chart.js';
+import { ExplainPanel } from '../explain-panel.js';
 import { LiveView } from '../live-view.js';
 import { ALL_ON, type OverlayToggles } from '../overlay.js';
 import { ClassBars, EngineBadge, KeywordTicker, LevelMeter, Stats } from '../widgets.js';
@@ -65,6 +66,7 @@ export function PipelinePage({ p, events, catalogIds, onUnauthorized }: { p: Pip
             <LiveView pipeline={p.id} annotate={p.model?.task === 'segment'} toggles={toggles} onFrame={(f) => setResult(f.result)} onUnauthorized={onUnauthorized} />
           </div>
           <ClassBars result={result?.result} max={5} />
+          <ExplainPanel pipeline={p.id} task={p.model?.task} result={result?.result} />
         </>
       )}
       <section class="charts">
