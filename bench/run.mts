@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,explain,ui]`: figures and ratios measured side by
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,explain,explain-live,ui]`: figures and ratios measured side by
  * side in one run. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
  * it) is the daemon's throughput and latency alone.
  */
@@ -7,7 +7,7 @@ import os from 'node:os';
 import { benchAudio } from './audio.js';
 import { benchChoice } from './choice.js';
 import { benchDaemon, benchDaemonLatency } from './daemon.js';
-import { benchExplain } from './explain.js';
+import { benchExplain, benchExplainLive } from './explain.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { benchOnnx } from './onnx.js';
 import { benchUi } from './ui.js';
@@ -29,12 +29,13 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   onnx: benchOnnx,
   choice: benchChoice,
   explain: benchExplain,
+  'explain-live': benchExplainLive,
   ui: benchUi,
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);
 for (const [name, run] of Object.entries(suites)) {
-  if (only ? !only.has(name) : name === 'latency') continue;
+  if (only ? !only.has(name) : name === 'latency' || name === 'explain-live') continue;
   await run(quick);
 }
 console.log(`\nRSS at end: ${rssMb().toFixed(1)} MB`);
