@@ -18,7 +18,7 @@ export interface MetricsSnapshot {
   pipelines: PipelineStatus[];
   /** Pipelines that failed to build or to load their model. */
   failed: string[];
-  mqtt?: { connected: boolean; queued: number; dropped: number; delivered: number };
+  mqtt?: { connected: boolean; queued: number; dropped: number; delivered: number; degraded?: boolean; sentDirect?: number; lostUnpersisted?: number };
   edgetpuDevices: number;
 }
 
@@ -104,6 +104,9 @@ const FAMILIES: Family[] = [
   { name: 'edgerun_outbox_queued', help: 'Messages waiting in the outbox.', type: 'gauge', samples: mqtt((m) => m.queued) },
   { name: 'edgerun_outbox_dropped_total', help: 'Messages dropped to keep the outbox within its bound.', type: 'counter', samples: mqtt((m) => m.dropped) },
   { name: 'edgerun_outbox_delivered_total', help: 'Messages acknowledged by the broker.', type: 'counter', samples: mqtt((m) => m.delivered) },
+  { name: 'edgerun_outbox_degraded', help: '1 while the outbox cannot persist messages (disk full, I/O error) and they go straight to the broker.', type: 'gauge', samples: mqtt((m) => (m.degraded ? 1 : 0)) },
+  { name: 'edgerun_outbox_unpersisted_sent_total', help: 'Messages the outbox could not persist, sent straight to the broker (at most once).', type: 'counter', samples: mqtt((m) => m.sentDirect ?? 0) },
+  { name: 'edgerun_outbox_unpersisted_lost_total', help: 'Messages the outbox could not persist while the broker was not connected: lost.', type: 'counter', samples: mqtt((m) => m.lostUnpersisted ?? 0) },
   { name: 'edgerun_edgetpu_devices', help: 'Edge TPU devices found at start.', type: 'gauge', samples: (s) => [[{}, s.edgetpuDevices]] },
 ];
 

@@ -12,6 +12,10 @@
  *   MQTT 5 it is also in the `outbox-id` user property. A subscriber that remembers the highest id seen per device
  *   and skips anything not above it sees every message once, in order.
  *
+ * When the outbox cannot persist a message (a full disk, an I/O error), it is sent straight to the broker while
+ * connected — once, unpersisted, without an outbox id — and counted as lost while not (outbox-fallback.ts); the
+ * condition is logged once, reported in state().outbox, and ends by itself at the first outbox write that succeeds.
+ *
  * Retained messages (status, discovery, other state) bypass the outbox: the latest payload per topic is kept in
  * memory and sent again after every reconnect. QoS 0 messages are sent only while connected and counted as
  * discarded otherwise.
@@ -32,6 +36,7 @@ import { ConnectionLog } from './connection-log.js';
 import { DEFAULT_ID_FIELD } from './message-id.js';
 import { OutboxDelivery } from './outbox-delivery.js';
 import { redactUrl } from '../../util/redact-url.js';
+import { OutboxFallback, type OutboxFallbackState } from './outbox-fallback.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { readTlsFiles } from './tls-files.js';
 import { assertPublishTopic, isValidFilter } from './topic-match.js';
@@ -102,8 +107,10 @@ export interface PublisherState {
   rejected: number;
   /** QoS 0 messages published while disconnected. */
   discardedQos0: number;
-  /** Messages that could not be written to the outbox (disk full, I/O error). */
+  /** Messages that could not be written to the outbox (disk full, I/O error); see `outbox` for what became of them. */
   writeErrors: number;
+  /** Whether the outbox persists, and what happened to messages it could not take (outbox-fallback.ts). */
+  outbox: OutboxFallbackState;
   /** Command messages whose handler threw or that were refused before reaching it. */
   commandErrors: number;
   lastError: PublisherError | null;
@@ -117,6 +124,8 @@ interface RetainedMessage {
 interface PublisherEvents {
   connect: [];
   disconnect: [];
+  /** The outbox stopped (true) or resumed (false) persisting messages. */
+  outboxDegraded: [degraded: boolean];
 }
 
 const DEFAULT_MAX_COMMAND_BYTES = 256 * 1024;
@@ -170,9 +179,11 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
   private lastDropLog = 0;
   private counters = { rejected: 0, discardedQos0: 0, writeErrors: 0, commandErrors: 0 };
   private lastError: PublisherError | null = null;
+  private readonly fallback: OutboxFallback;
 
   constructor(private readonly options: MqttPublisherOptions) {
     super();
+    this.fallback = new OutboxFallback(options.logger, (degraded) => this.emit('outboxDegraded', degraded));
     this.backoff = new ReconnectBackoff({
       minMs: options.reconnectMinMs ?? 1000,
       maxMs: options.reconnectMaxMs ?? 30_000,
@@ -263,6 +274,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     }
     try {
       const { durable } = this.outbox.enqueue({ topic, payload: body, qos, retain: false });
+      this.fallback.writeSucceeded();
       // Outbox.peek hands out a new record at once when its id is covered by the id reservation, else once it is
       // synced: pump now, and again when the sync is done.
       this.pump();
@@ -273,8 +285,23 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     } catch (err) {
       if (err instanceof OutboxRecordTooLargeError || err instanceof InvalidTopicError) throw err;
       this.counters.writeErrors++;
-      this.noteError('could not write a message to the outbox; it is lost', err);
+      this.fallback.writeFailed(err);
+      this.noteError('could not write a message to the outbox', err, 'silent');
+      this.sendUnpersisted(topic, body, qos);
     }
+  }
+
+  /** The outbox could not take it: straight to the broker if connected (no outbox id, no retry), else lost. */
+  private sendUnpersisted(topic: string, body: Buffer, qos: Qos): void {
+    const client = this.client;
+    if (!client?.connected) {
+      this.fallback.lost();
+      return;
+    }
+    this.fallback.sent();
+    client.publish(topic, body, { qos }, (err) => {
+      if (err) this.noteError(`unpersisted publish to ${topic} failed`, err, 'debug');
+    });
   }
 
   /**
@@ -324,6 +351,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
       dropped: stats?.dropped ?? 0,
       delivered: stats?.delivered ?? 0,
       ...this.counters,
+      outbox: this.fallback.state(),
       lastError: this.lastError,
     };
   }
@@ -433,13 +461,14 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     );
   }
 
-  private noteError(context: string, err: unknown, level: 'debug' | 'warn' | 'error' = 'error'): void {
+  /** Records the last error; logs it at `level` ('silent': a condition logged once elsewhere). */
+  private noteError(context: string, err: unknown, level: 'debug' | 'warn' | 'error' | 'silent' = 'error'): void {
     const code = err instanceof EdgerunError ? err.code : (err as NodeJS.ErrnoException | undefined)?.code;
     this.lastError = {
       message: `${context}: ${errorMessage(err)}`,
       ...(typeof code === 'string' ? { code } : {}),
       at: new Date().toISOString(),
     };
-    this.options.logger?.[level]({ err }, context);
+    if (level !== 'silent') this.options.logger?.[level]({ err }, context);
   }
 }
