@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice]`: figures and ratios measured side by
- * side in one run. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,attack]`: figures and ratios measured side by
+ * side in one run. `attack` (hostile inputs, bench/attack.ts) runs only when named. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
  * it) is the daemon's throughput and latency alone.
  */
 import os from 'node:os';
+import { benchAttack } from './attack.js';
 import { benchAudio } from './audio.js';
 import { benchChoice } from './choice.js';
 import { benchDaemon, benchDaemonLatency } from './daemon.js';
@@ -26,11 +27,12 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   audio: benchAudio,
   onnx: benchOnnx,
   choice: benchChoice,
+  attack: (q) => benchAttack(q, long),
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);
 for (const [name, run] of Object.entries(suites)) {
-  if (only ? !only.has(name) : name === 'latency') continue;
+  if (only ? !only.has(name) : name === 'latency' || name === 'attack') continue;
   await run(quick);
 }
 console.log(`\nRSS at end: ${rssMb().toFixed(1)} MB`);
