@@ -5,6 +5,7 @@
 // freeing the space brings the outbox back by itself (one more log line, outbox ids again). The daemon never stops.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderJinja } from '../helpers/jinja.js';
 import { sharedMedia } from '../helpers/paths.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import { startMosquitto, type Mosquitto } from '../transport/mosquitto.js';
@@ -134,6 +135,11 @@ pipelines:
     await sub.waitFor(() => results().some((m) => (idOf(m) ?? 0) > lastId));
     await sub.waitFor(() => outboxTopic()?.degraded === false);
     expect(await metric('edgerun_outbox_degraded')).toBe(0);
+
+    // The Home Assistant entity, rendered by the real Jinja2 on the retained states it saw: off, on, off.
+    const template = (JSON.parse(discovery!.payload.toString()) as { value_template: string }).value_template;
+    const states = sub.messages.filter((m) => m.topic === 'edgerun/disk-dev/outbox').map((m) => m.payload.toString());
+    expect(renderJinja(states.map((payload) => ({ template, payload })))).toEqual(['OFF', 'ON', 'OFF']);
 
     // One line when it began and one when it cleared, whatever the number of messages in between.
     const about = lines.filter((l) => /outbox/i.test(l.msg));

@@ -25,6 +25,7 @@
  * queueing is off, and retained state waits in our own map.
  */
 import { EventEmitter } from 'node:events';
+import { statfsSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { errorMessage, EdgerunError } from '../../errors.js';
@@ -183,7 +184,14 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
 
   constructor(private readonly options: MqttPublisherOptions) {
     super();
-    this.fallback = new OutboxFallback(options.logger, (degraded) => this.emit('outboxDegraded', degraded));
+    this.fallback = new OutboxFallback(
+      options.logger,
+      (degraded) => this.emit('outboxDegraded', degraded),
+      () => {
+        const fs = statfsSync(options.outboxDir);
+        return fs.bavail * fs.bsize;
+      },
+    );
     this.backoff = new ReconnectBackoff({
       minMs: options.reconnectMinMs ?? 1000,
       maxMs: options.reconnectMaxMs ?? 30_000,

@@ -3,10 +3,15 @@
  * message straight to the broker while connected, once and unpersisted (lost if the connection breaks before the
  * broker has it), and counts the ones it cannot send. The condition is logged once when it starts and once when it
  * clears, never per message: on a full SD card a log line per result only makes things worse. Every later publish
- * tries the outbox first, so the first write that succeeds ends the condition by itself.
+ * tries the outbox first; a write that succeeds ends the condition once the filesystem also has RECOVERED_FREE_BYTES
+ * free, because a nearly full disk still takes the odd small record into a partly used block, and clearing on that
+ * would log the condition again at the next large one.
  */
 import type { Logger } from 'pino';
 import { errorMessage } from '../../errors.js';
+
+/** Free space that ends the degraded state (with a successful write): room for thousands of results. */
+export const RECOVERED_FREE_BYTES = 1024 * 1024;
 
 export interface OutboxFallbackState {
   /** True while the outbox cannot persist: messages go straight to the broker. */
@@ -31,6 +36,8 @@ export class OutboxFallback {
   constructor(
     private readonly log: Logger | undefined,
     private readonly onChange: (degraded: boolean) => void,
+    /** Bytes free on the outbox's filesystem. */
+    private readonly freeBytes: () => number,
   ) {}
 
   get degraded(): boolean {
@@ -52,9 +59,16 @@ export class OutboxFallback {
     this.onChange(true);
   }
 
-  /** An outbox write succeeded: leaves the degraded state (logged only on leaving). */
+  /** An outbox write succeeded: leaves the degraded state when there is room again (logged only on leaving). */
   writeSucceeded(): void {
     if (this.since === undefined) return;
+    let free: number;
+    try {
+      free = this.freeBytes();
+    } catch {
+      free = 0; // cannot tell: stay degraded until a write and a statfs both succeed
+    }
+    if (free < RECOVERED_FREE_BYTES) return;
     const seconds = Math.round((Date.now() - this.since.getTime()) / 1000);
     this.log?.info(
       { seconds, sentDirect: this.spellSent, lostUnpersisted: this.spellLost },
