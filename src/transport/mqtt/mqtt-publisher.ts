@@ -131,6 +131,7 @@ interface PublisherEvents {
 
 const DEFAULT_MAX_COMMAND_BYTES = 256 * 1024;
 const DROP_LOG_INTERVAL_MS = 10_000;
+const FSYNC_LOG_INTERVAL_MS = 60_000;
 
 const BROKER_PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
@@ -178,6 +179,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
   private stopping: Promise<void> | undefined;
   private stopped = false;
   private lastDropLog = 0;
+  private lastFsyncLog = Number.NEGATIVE_INFINITY;
   private counters = { rejected: 0, discardedQos0: 0, writeErrors: 0, commandErrors: 0 };
   private lastError: PublisherError | null = null;
   private readonly fallback: OutboxFallback;
@@ -288,7 +290,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
       this.pump();
       durable.then(
         () => this.pump(),
-        (err: unknown) => this.noteError('outbox fsync failed', err),
+        (err: unknown) => this.noteFsyncError(err),
       );
     } catch (err) {
       if (err instanceof OutboxRecordTooLargeError || err instanceof InvalidTopicError) throw err;
@@ -457,6 +459,14 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
 
   private isDrained(): boolean {
     return this.delivery?.isDrained() ?? true;
+  }
+
+  /** Every append of a failing disk rejects its sync: one line a minute, not one per message. */
+  private noteFsyncError(err: unknown): void {
+    const now = Date.now();
+    const log = now - this.lastFsyncLog >= FSYNC_LOG_INTERVAL_MS;
+    if (log) this.lastFsyncLog = now;
+    this.noteError('outbox fsync failed (the records stay queued; logged at most once a minute)', err, log ? 'error' : 'silent');
   }
 
   private reportDrop(count: number, bytes: number): void {
