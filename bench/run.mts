@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,explain,explain-live,ui]`: figures and ratios measured side by
- * side in one run. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,explain,explain-live,ui,attack]`:
+ * figures and ratios measured side by side in one run. `attack` (hostile inputs, bench/attack.ts) and `explain-live`
+ * (part of `explain`) run only when named. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
  * it) is the daemon's throughput and latency alone.
  */
 import os from 'node:os';
+import { benchAttack } from './attack.js';
 import { benchAudio } from './audio.js';
 import { benchChoice } from './choice.js';
 import { benchDaemon, benchDaemonLatency } from './daemon.js';
@@ -31,11 +33,12 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   explain: benchExplain,
   'explain-live': benchExplainLive,
   ui: benchUi,
+  attack: (q) => benchAttack(q, long),
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);
 for (const [name, run] of Object.entries(suites)) {
-  if (only ? !only.has(name) : name === 'latency' || name === 'explain-live') continue;
+  if (only ? !only.has(name) : ['latency', 'explain-live', 'attack'].includes(name)) continue;
   await run(quick);
 }
 console.log(`\nRSS at end: ${rssMb().toFixed(1)} MB`);

@@ -17,6 +17,6 @@ export { probeEdgeTpu, type EdgeTpuProbeResult } from './edgetpu/edgetpu-probe.j
 export { onnxRuntimeStatus, type OnnxRuntimeStatus } from './onnx/onnx-availability.js';
 export { readOnnxModel, type OnnxModelInfo, type OnnxQuantizationFormat, type OnnxValueInfo } from './onnx/onnx-model-file.js';
 export { wasmRuntimeVersion } from './tflite-wasm/tflite-wasm-runtime.js';
-export { readEmbeddedLabels } from './tflite/tflite-embedded-files.js';
+export { EmbeddedFileLimitError, MAX_EMBEDDED_FILE_BYTES, readEmbeddedLabels } from './tflite/tflite-embedded-files.js';
 export { loadTflite } from './tflite/tflite-library.js';
 export { readModelFile, type ModelFileInfo, type ModelTensorInfo } from './tflite/tflite-model-file.js';

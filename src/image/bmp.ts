@@ -1,4 +1,5 @@
 import { ImageDecodeError } from '../errors.js';
+import { checkPixelLimit } from './pixel-limit.js';
 import type { RawImage } from './types.js';
 
 /** Largest accepted width or height, in pixels. */
@@ -82,6 +83,7 @@ export function decodeBmp(buf: Buffer, source: string): BmpImage {
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
     fail(`dimensions ${width}x${height} exceed the ${MAX_IMAGE_SIDE} px per side limit`);
   }
+  checkPixelLimit(width, height, 'bmp', source);
   if (planes !== 1) fail(`plane count ${planes}, expected 1`);
   if (![1, 4, 8, 16, 24, 32].includes(bpp)) fail(`unsupported bit depth ${bpp} (supported: 1, 4, 8, 16, 24, 32)`);
 

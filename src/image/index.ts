@@ -1,5 +1,6 @@
 export { decodeBmp, isBmp, MAX_IMAGE_SIDE, type BmpImage } from './bmp.js';
 export { decodeImage, decodeImageFile, readImageFile } from './decode.js';
+export { MAX_IMAGE_PIXELS } from './pixel-limit.js';
 export { sniffImageFormat, type ImageFormat } from './format.js';
 export { IMAGENET_NORMALIZE, inputGeometry, toInputSpec, type InputGeometry } from './input-spec.js';
 export { NORMALIZE_NAMES, parseNormalize, type NormalizeSetting } from './normalize-option.js';

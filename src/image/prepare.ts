@@ -1,6 +1,7 @@
 import sharp from './sharp-instance.js';
 import { decodeBmp } from './bmp.js';
-import { decodeImage, requireImageFormat, SHARP_INPUT_OPTIONS, sharpDecodeError, sharpRgb } from './decode.js';
+import { checkSharpPixelLimit, decodeImage, requireImageFormat, SHARP_INPUT_OPTIONS, sharpDecodeError, sharpRgb } from './decode.js';
+import type { ImageFormat } from './format.js';
 import { pixelsToInput, preprocessImage, preprocessSetup, type PreprocessSetup } from './preprocess.js';
 import { planResize, SHARP_KERNEL } from './resize.js';
 import type { InputSpec, PreprocessedImage, PreprocessOptions } from './types.js';
@@ -22,10 +23,10 @@ export function jpegShrinkFactor(width: number, height: number, targetWidth: num
 }
 
 /** Nearest and area: sharp decodes and resizes in one pipeline (with shrink-on-load for JPEG). */
-async function prepareWithSharp(buf: Buffer, setup: PreprocessSetup, sampler: 'nearest' | 'area'): Promise<PreprocessedImage> {
+async function prepareWithSharp(buf: Buffer, format: ImageFormat, source: string, setup: PreprocessSetup, sampler: 'nearest' | 'area'): Promise<PreprocessedImage> {
   // Reading the size first and then resizing is faster than doing both at once (they compete for threads).
-  const meta = await sharp(buf, SHARP_INPUT_OPTIONS).metadata();
-  const plan = planResize(meta.autoOrient.width, meta.autoOrient.height, setup.geom.width, setup.geom.height, sampler);
+  const { width, height } = await checkSharpPixelLimit(buf, format, source);
+  const plan = planResize(width, height, setup.geom.width, setup.geom.height, sampler);
   const resize = { fit: 'fill', kernel: SHARP_KERNEL[sampler] } as const;
   const img = await sharpRgb(sharp(buf, SHARP_INPUT_OPTIONS).resize(plan.width, plan.height, resize));
   if (img.width !== plan.width || img.height !== plan.height) {
@@ -45,8 +46,7 @@ async function prepareDecoded(buf: Buffer, source: string, setup: PreprocessSetu
  * as libjpeg's DCT scaling is.
  */
 async function prepareJpeg(buf: Buffer, source: string, setup: PreprocessSetup): Promise<PreprocessedImage> {
-  const meta = await sharp(buf, SHARP_INPUT_OPTIONS).metadata();
-  const { width, height } = meta.autoOrient;
+  const { width, height } = await checkSharpPixelLimit(buf, 'jpeg', source);
   const plan = planResize(width, height, setup.geom.width, setup.geom.height, setup.mode);
   const f = jpegShrinkFactor(width, height, plan.width, plan.height);
   if (f > 1) {
@@ -73,7 +73,7 @@ export async function prepareImage(
   const format = requireImageFormat(buf, source);
   if (format === 'bmp') return preprocessImage(decodeBmp(buf, source), spec, opts);
   try {
-    if (setup.mode === 'nearest' || setup.mode === 'area') return await prepareWithSharp(buf, setup, setup.mode);
+    if (setup.mode === 'nearest' || setup.mode === 'area') return await prepareWithSharp(buf, format, source, setup, setup.mode);
     if (format === 'jpeg') return await prepareJpeg(buf, source, setup);
     return await prepareDecoded(buf, source, setup);
   } catch (err) {

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ModelLoadError, errorMessage } from '../errors.js';
-import { readEmbeddedLabels, readModelFile, type ModelTensorInfo, modelFormatOf, readOnnxModel } from '../delegates/index.js';
+import { EmbeddedFileLimitError, readEmbeddedLabels, readModelFile, type ModelTensorInfo, modelFormatOf, readOnnxModel } from '../delegates/index.js';
 import { onnxDetails, onnxTensorReport, type OnnxDetails, type OnnxTensorReport } from './inspect-onnx.js';
 
 export interface TensorReport {
@@ -67,7 +67,8 @@ export function inspectModelBytes(bytes: Uint8Array, modelPath: string): ModelRe
   let labels = 0;
   try {
     labels = readEmbeddedLabels(bytes, modelPath)?.length ?? 0;
-  } catch {
+  } catch (err) {
+    if (err instanceof EmbeddedFileLimitError) throw err;
     labels = 0; // a damaged appended zip leaves the model itself usable
   }
   const sortedOps = Object.fromEntries(Object.entries(info.opHistogram).sort((a, b) => b[1] - a[1]));

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Engine, readEmbeddedLabels, type OpenedEngine } from '../delegates/index.js';
+import { EmbeddedFileLimitError, type Engine, readEmbeddedLabels, type OpenedEngine } from '../delegates/index.js';
 import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { prepareImage, preprocessImage, toInputSpec, type InputSpec, type Normalize, type PreprocessedImage, type RawImage, type ResizeMode } from '../image/index.js';
 import { inferTask, type TaskKind } from '../tasks/auto.js';
@@ -211,7 +211,8 @@ export async function loadLabels(labelsPath: string | undefined, modelBytes: Uin
   }
   try {
     return readEmbeddedLabels(modelBytes, modelPath);
-  } catch {
+  } catch (err) {
+    if (err instanceof EmbeddedFileLimitError) throw err; // a bomb is refused, not run without names
     return undefined; // a damaged appended zip: results carry ids instead of names
   }
 }

@@ -28,6 +28,7 @@ import type { StatsMessage } from './messages.js';
 import { DaemonMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelLifecycle } from './model-lifecycle.js';
 import { HomeAssistantOutput } from './outputs/home-assistant-output.js';
+import { OutboxHealthOutput } from './outputs/outbox-health-output.js';
 import { MetricsOutput } from './outputs/metrics-output.js';
 import { FrameOutput } from './outputs/frame-output.js';
 import { MqttOutput } from './outputs/mqtt-output.js';
@@ -144,6 +145,8 @@ export class Daemon implements ApiHost {
         new HomeAssistantOutput(bus, publisher, { ...scope, discoveryPrefix: ha.discoveryPrefix, swVersion: VERSION, ...(config.device.name ? { deviceName: config.device.name } : {}) }, log),
       );
     }
+    const haDevice = ha.enabled ? { discoveryPrefix: ha.discoveryPrefix, swVersion: VERSION, ...(config.device.name ? { deviceName: config.device.name } : {}) } : undefined;
+    await services.start(new OutboxHealthOutput(publisher, config.device.id, config.mqtt.topicPrefix, haDevice));
     const lifecycle = new ModelLifecycle(
       config,
       { deviceId: config.device.id, topicPrefix: config.mqtt.topicPrefix, pipeline: (id) => this.pipelines.get(id), probe: () => this.probe },
@@ -302,7 +305,9 @@ export class Daemon implements ApiHost {
   }
 
   private metricsSnapshot(): MetricsSnapshot {
-    const mqtt = this.outboxSummary();
+    const fallback = this.publisher?.state().outbox;
+    const summary = this.outboxSummary();
+    const mqtt = summary && fallback ? { ...summary, degraded: fallback.degraded, sentDirect: fallback.sentDirect, lostUnpersisted: fallback.lostUnpersisted } : summary;
     return {
       pipelines: this.allPipelines().map((p) => p.status()),
       failed: [...this.failed.keys()],

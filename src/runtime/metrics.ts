@@ -18,7 +18,7 @@ export interface MetricsSnapshot {
   pipelines: PipelineStatus[];
   /** Pipelines that failed to build or to load their model. */
   failed: string[];
-  mqtt?: { connected: boolean; queued: number; dropped: number; delivered: number };
+  mqtt?: { connected: boolean; queued: number; dropped: number; delivered: number; degraded?: boolean; sentDirect?: number; lostUnpersisted?: number };
   edgetpuDevices: number;
   /** JPEG encodes for viewers, by pipeline. */
   frameEncodes?: Record<string, { encodes: number; annotatedEncodes: number }>;
@@ -117,6 +117,9 @@ const FAMILIES: Family[] = [
         [{ pipeline, variant: 'annotated' }, f.annotatedEncodes],
       ]),
   },
+  { name: 'edgerun_outbox_degraded', help: '1 while the outbox cannot persist messages (disk full, I/O error) and they go straight to the broker.', type: 'gauge', samples: mqtt((m) => (m.degraded ? 1 : 0)) },
+  { name: 'edgerun_outbox_unpersisted_sent_total', help: 'Messages the outbox could not persist, sent straight to the broker (at most once).', type: 'counter', samples: mqtt((m) => m.sentDirect ?? 0) },
+  { name: 'edgerun_outbox_unpersisted_lost_total', help: 'Messages the outbox could not persist while the broker was not connected: lost.', type: 'counter', samples: mqtt((m) => m.lostUnpersisted ?? 0) },
   { name: 'edgerun_edgetpu_devices', help: 'Edge TPU devices found at start.', type: 'gauge', samples: (s) => [[{}, s.edgetpuDevices]] },
 ];
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { TrustConfig } from './trust-config.js';
 import { parsePublicKey } from './keys.js';
-import { NonceStore } from './nonce-store.js';
+import { MAX_NONCES, NonceStore } from './nonce-store.js';
 import { verifySignature } from './signature.js';
 import { TrustError } from './trust-errors.js';
 
@@ -18,7 +18,8 @@ export interface Channel {
 
 export class RequestVerifier {
   private readonly keys = new Map<string, KeyObject>();
-  private readonly nonces: NonceStore;
+  /** Exposed for the flood tests: its size stays bounded. */
+  readonly nonces: NonceStore;
 
   constructor(
     private readonly trust: TrustConfig,
@@ -71,7 +72,12 @@ export class RequestVerifier {
     if (this.nonces.has(nonce)) {
       throw new TrustError('REPLAYED', `model command with nonce ${nonce.slice(0, 32)} was already received; a signed command runs once (sign a new one)`);
     }
-    this.nonces.remember(nonce, timestamp, this.now());
+    if (!this.nonces.remember(nonce, timestamp, this.now())) {
+      throw new TrustError(
+        'TOO_MANY',
+        `more than ${MAX_NONCES} signed model commands within 2 × trust.maxAgeS (${2 * this.trust.maxAgeS} s); refusing new ones until older ones expire`,
+      );
+    }
     return { keyId: String(keyId) };
   }
 }

@@ -50,6 +50,8 @@ export interface ServeChild {
   stop(): Promise<number | null>;
   exited: Promise<number | null>;
   kill(): void;
+  /** The daemon's pid (not `script`'s), once known. */
+  pid(): number | undefined;
 }
 
 export interface ServeOptions {
@@ -109,6 +111,7 @@ export function startServe(args: string[], options: ServeOptions): ServeChild {
       if (pid !== undefined && !done) process.kill(pid, 'SIGTERM');
       return exited;
     },
+    pid: pidOf,
     kill() {
       const pid = pidOf();
       if (done) return;

@@ -2,8 +2,8 @@
  * Files packed into a .tflite file: TFLite Support metadata stores its associated files (label maps, vocabularies)
  * as a zip archive appended after the flatbuffer. The archive is located from its end-of-central-directory record.
  */
-import { inflateSync } from 'fflate';
 import { ModelLoadError, errorMessage } from '../../errors.js';
+import { InflateLimitError, inflateBounded } from './bounded-inflate.js';
 import { readModelFile } from './tflite-model-file.js';
 
 const EOCD_SIGNATURE = 0x06054b50;
@@ -11,8 +11,16 @@ const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
 const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
-/** Label maps and vocabularies are kilobytes; anything this big is not something we want to inflate. */
-const MAX_EMBEDDED_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * Label maps and vocabularies are kilobytes (ImageNet's: 21 KB). A model is untrusted input that may arrive by a
+ * signed swap or an import, and a few hundred KB of deflate can claim gigabytes: nothing inflates past this.
+ */
+export const MAX_EMBEDDED_FILE_BYTES = 4 * 1024 * 1024;
+/** More lines than any label map has; each one costs a JS string, so a bomb of short lines is refused too. */
+export const MAX_LABELS = 100_000;
+
+/** An embedded file (or its label count) is over edgerun's limit: the model is refused, not half-loaded. */
+export class EmbeddedFileLimitError extends ModelLoadError {}
 
 export interface EmbeddedFileEntry {
   name: string;
@@ -93,15 +101,22 @@ export function readEmbeddedLabels(bytes: Uint8Array, source = 'model'): string[
     entries.find((e) => /label/i.test(e.name) && /\.txt$/i.test(e.name)) ??
     entries.find((e) => /label/i.test(e.name));
   if (chosen === undefined) return undefined;
-  const text = new TextDecoder().decode(extract(bytes, chosen, source));
+  const data = extract(bytes, chosen, source);
+  let newlines = 0;
+  for (const byte of data) if (byte === 0x0a && ++newlines > MAX_LABELS) break;
+  if (newlines > MAX_LABELS) {
+    throw new EmbeddedFileLimitError(
+      `${source}: embedded label file ${chosen.name} has more than ${MAX_LABELS} lines, edgerun's limit for a label map; refusing the model`,
+      source,
+    );
+  }
+  const text = new TextDecoder().decode(data);
   // Ultralytics exports mark their metadata dict (a Python repr with a `names` map) as the label file.
   if (text.trimStart().startsWith('{')) return parseNamesDict(text);
   const lines = text.split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();
   return lines;
 }
-
-const MAX_LABELS = 100_000;
 
 /** Labels from the `names: {0: 'person', ...}` entry of a Python-repr or JSON dict; undefined without one. */
 export function parseNamesDict(text: string): string[] | undefined {
@@ -148,7 +163,12 @@ function extract(bytes: Uint8Array, entry: EmbeddedFileEntry, source: string): U
   const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
   const end = start + entry.compressedSize;
   if (end > bytes.length) throw broken(`its ${entry.compressedSize} bytes run past the end of the file`);
-  if (entry.size > MAX_EMBEDDED_FILE_BYTES) throw broken(`${entry.size} bytes is more than an embedded file may hold`);
+  const tooLarge = (what: string): EmbeddedFileLimitError =>
+    new EmbeddedFileLimitError(
+      `${source}: embedded file ${entry.name} ${what}, more than edgerun's limit of ${MAX_EMBEDDED_FILE_BYTES} bytes for an embedded file; refusing the model`,
+      source,
+    );
+  if (entry.size > MAX_EMBEDDED_FILE_BYTES) throw tooLarge(`declares ${entry.size} bytes`);
   const data = bytes.subarray(start, end);
   if (entry.method === 0) {
     if (entry.size !== entry.compressedSize) throw broken('stored entry with differing sizes');
@@ -157,9 +177,11 @@ function extract(bytes: Uint8Array, entry: EmbeddedFileEntry, source: string): U
   if (entry.method !== 8) throw broken(`unsupported compression method ${entry.method}`);
   let out: Uint8Array;
   try {
-    // A preallocated output keeps a lying size field from inflating more than it declared.
-    out = inflateSync(data, { out: new Uint8Array(entry.size) });
+    // Counted while inflating: the declared size is the archive's word, not a bound.
+    out = inflateBounded(data, Math.min(entry.size, MAX_EMBEDDED_FILE_BYTES));
   } catch (err) {
+    if (err instanceof InflateLimitError && err.limit === MAX_EMBEDDED_FILE_BYTES) throw tooLarge('inflates past its declared size');
+    if (err instanceof InflateLimitError) throw broken(`inflates to more than the ${entry.size} bytes it declares`);
     throw broken(`cannot inflate: ${errorMessage(err)}`);
   }
   if (out.length !== entry.size) throw broken(`inflated to ${out.length} bytes, expected ${entry.size}`);

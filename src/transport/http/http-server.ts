@@ -42,8 +42,13 @@ export interface HttpServerOptions {
   /** When set, every non-public route needs `Authorization: Bearer <token>` or a session cookie (session-cookie.ts). */
   token?: string;
   maxBodyBytes: number;
+  /** A client must finish its request headers within this (default 10 s): slowloris sockets are cut, not kept. */
+  headersTimeoutMs?: number;
   onError?: (err: unknown, req: IncomingMessage) => void;
 }
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 120_000;
 
 export class HttpServer {
   private readonly routes: Route[] = [];
@@ -67,7 +72,17 @@ export class HttpServer {
   }
 
   async start(): Promise<AddressInfo> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const headersTimeout = this.options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const server = createServer(
+      {
+        headersTimeout,
+        // The whole request, body included: a 10 MB upload over a slow link still fits.
+        requestTimeout: Math.max(headersTimeout, REQUEST_TIMEOUT_MS),
+        // Node checks those timeouts every 30 s by default, letting a stalled socket live 40 s instead of 10.
+        connectionsCheckingInterval: Math.max(250, Math.min(2000, headersTimeout / 2)),
+      },
+      (req, res) => void this.handle(req, res),
+    );
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>

@@ -11,6 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { PacketSizeGuard } from './packet-size-guard.js';
 import type { Logger } from 'pino';
 import { listenerOf } from '../port-owner.js';
 import { BrokerPortInUseError } from '../transport-errors.js';
@@ -32,6 +33,8 @@ export interface EmbeddedBrokerOptions {
   portConfigKey?: string;
   /** When given, a client connects only with this username and password. */
   credentials?: BrokerCredentials;
+  /** A client announcing a larger packet is disconnected before it is buffered (default 1 MiB). */
+  maxPacketBytes?: number;
   logger?: Logger;
 }
 
@@ -41,6 +44,9 @@ export interface BrokerAddress {
   /** mqtt://host:port, for MqttPublisher. */
   url: string;
 }
+
+/** Commands are limited to 256 KiB and results are kilobytes: four times the first is room enough. */
+const DEFAULT_MAX_PACKET_BYTES = 1024 * 1024;
 
 /** CONNACK return codes of MQTT 3.1.1 that aedes sets on a refused connection (`errorCode` on its error). */
 const UNACCEPTABLE_PROTOCOL = 1;
@@ -82,9 +88,18 @@ export class EmbeddedBroker {
     emitter.on('error', (err: Error) => log?.error({ err }, 'embedded broker error'));
     broker.on('clientError', (client, err) => log?.debug({ err, clientId: client.id }, 'embedded broker client error'));
     broker.on('connectionError', (client, err) => this.onConnectionError(client, err));
+    const maxPacketBytes = this.options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
     const server = net.createServer((socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
+      // An observer: aedes reads the socket with 'readable'/read(), which emits these 'data' events too.
+      const guard = new PacketSizeGuard(maxPacketBytes);
+      socket.on('data', (chunk: Buffer) => {
+        const declared = guard.feed(chunk);
+        if (declared === undefined) return;
+        this.logRefusal('packet-size', { remote: socket.remoteAddress }, `embedded broker disconnected a client announcing a ${declared}-byte MQTT packet (limit ${maxPacketBytes} bytes)`);
+        socket.destroy();
+      });
       broker.handle(socket);
     });
     try {

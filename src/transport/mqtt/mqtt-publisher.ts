@@ -12,6 +12,10 @@
  *   MQTT 5 it is also in the `outbox-id` user property. A subscriber that remembers the highest id seen per device
  *   and skips anything not above it sees every message once, in order.
  *
+ * When the outbox cannot persist a message (a full disk, an I/O error), it is sent straight to the broker while
+ * connected — once, unpersisted, without an outbox id — and counted as lost while not (outbox-fallback.ts); the
+ * condition is logged once, reported in state().outbox, and ends by itself at the first outbox write that succeeds.
+ *
  * Retained messages (status, discovery, other state) bypass the outbox: the latest payload per topic is kept in
  * memory and sent again after every reconnect. QoS 0 messages are sent only while connected and counted as
  * discarded otherwise.
@@ -21,6 +25,7 @@
  * queueing is off, and retained state waits in our own map.
  */
 import { EventEmitter } from 'node:events';
+import { statfsSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { errorMessage, EdgerunError } from '../../errors.js';
@@ -32,6 +37,7 @@ import { ConnectionLog } from './connection-log.js';
 import { DEFAULT_ID_FIELD } from './message-id.js';
 import { OutboxDelivery } from './outbox-delivery.js';
 import { redactUrl } from '../../util/redact-url.js';
+import { OutboxFallback, type OutboxFallbackState } from './outbox-fallback.js';
 import { ReconnectBackoff } from './reconnect-backoff.js';
 import { readTlsFiles } from './tls-files.js';
 import { assertPublishTopic, isValidFilter } from './topic-match.js';
@@ -102,8 +108,10 @@ export interface PublisherState {
   rejected: number;
   /** QoS 0 messages published while disconnected. */
   discardedQos0: number;
-  /** Messages that could not be written to the outbox (disk full, I/O error). */
+  /** Messages that could not be written to the outbox (disk full, I/O error); see `outbox` for what became of them. */
   writeErrors: number;
+  /** Whether the outbox persists, and what happened to messages it could not take (outbox-fallback.ts). */
+  outbox: OutboxFallbackState;
   /** Command messages whose handler threw or that were refused before reaching it. */
   commandErrors: number;
   lastError: PublisherError | null;
@@ -117,10 +125,13 @@ interface RetainedMessage {
 interface PublisherEvents {
   connect: [];
   disconnect: [];
+  /** The outbox stopped (true) or resumed (false) persisting messages. */
+  outboxDegraded: [degraded: boolean];
 }
 
 const DEFAULT_MAX_COMMAND_BYTES = 256 * 1024;
 const DROP_LOG_INTERVAL_MS = 10_000;
+const FSYNC_LOG_INTERVAL_MS = 60_000;
 
 const BROKER_PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']);
 
@@ -168,11 +179,21 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
   private stopping: Promise<void> | undefined;
   private stopped = false;
   private lastDropLog = 0;
+  private lastFsyncLog = Number.NEGATIVE_INFINITY;
   private counters = { rejected: 0, discardedQos0: 0, writeErrors: 0, commandErrors: 0 };
   private lastError: PublisherError | null = null;
+  private readonly fallback: OutboxFallback;
 
   constructor(private readonly options: MqttPublisherOptions) {
     super();
+    this.fallback = new OutboxFallback(
+      options.logger,
+      (degraded) => this.emit('outboxDegraded', degraded),
+      () => {
+        const fs = statfsSync(options.outboxDir);
+        return fs.bavail * fs.bsize;
+      },
+    );
     this.backoff = new ReconnectBackoff({
       minMs: options.reconnectMinMs ?? 1000,
       maxMs: options.reconnectMaxMs ?? 30_000,
@@ -263,18 +284,34 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     }
     try {
       const { durable } = this.outbox.enqueue({ topic, payload: body, qos, retain: false });
+      this.fallback.writeSucceeded();
       // Outbox.peek hands out a new record at once when its id is covered by the id reservation, else once it is
       // synced: pump now, and again when the sync is done.
       this.pump();
       durable.then(
         () => this.pump(),
-        (err: unknown) => this.noteError('outbox fsync failed', err),
+        (err: unknown) => this.noteFsyncError(err),
       );
     } catch (err) {
       if (err instanceof OutboxRecordTooLargeError || err instanceof InvalidTopicError) throw err;
       this.counters.writeErrors++;
-      this.noteError('could not write a message to the outbox; it is lost', err);
+      this.fallback.writeFailed(err);
+      this.noteError('could not write a message to the outbox', err, 'silent');
+      this.sendUnpersisted(topic, body, qos);
     }
+  }
+
+  /** The outbox could not take it: straight to the broker if connected (no outbox id, no retry), else lost. */
+  private sendUnpersisted(topic: string, body: Buffer, qos: Qos): void {
+    const client = this.client;
+    if (!client?.connected) {
+      this.fallback.lost();
+      return;
+    }
+    this.fallback.sent();
+    client.publish(topic, body, { qos }, (err) => {
+      if (err) this.noteError(`unpersisted publish to ${topic} failed`, err, 'debug');
+    });
   }
 
   /**
@@ -324,6 +361,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
       dropped: stats?.dropped ?? 0,
       delivered: stats?.delivered ?? 0,
       ...this.counters,
+      outbox: this.fallback.state(),
       lastError: this.lastError,
     };
   }
@@ -423,6 +461,14 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     return this.delivery?.isDrained() ?? true;
   }
 
+  /** Every append of a failing disk rejects its sync: one line a minute, not one per message. */
+  private noteFsyncError(err: unknown): void {
+    const now = Date.now();
+    const log = now - this.lastFsyncLog >= FSYNC_LOG_INTERVAL_MS;
+    if (log) this.lastFsyncLog = now;
+    this.noteError('outbox fsync failed (the records stay queued; logged at most once a minute)', err, log ? 'error' : 'silent');
+  }
+
   private reportDrop(count: number, bytes: number): void {
     const now = Date.now();
     if (now - this.lastDropLog < DROP_LOG_INTERVAL_MS) return;
@@ -433,13 +479,14 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
     );
   }
 
-  private noteError(context: string, err: unknown, level: 'debug' | 'warn' | 'error' = 'error'): void {
+  /** Records the last error; logs it at `level` ('silent': a condition logged once elsewhere). */
+  private noteError(context: string, err: unknown, level: 'debug' | 'warn' | 'error' | 'silent' = 'error'): void {
     const code = err instanceof EdgerunError ? err.code : (err as NodeJS.ErrnoException | undefined)?.code;
     this.lastError = {
       message: `${context}: ${errorMessage(err)}`,
       ...(typeof code === 'string' ? { code } : {}),
       at: new Date().toISOString(),
     };
-    this.options.logger?.[level]({ err }, context);
+    if (level !== 'silent') this.options.logger?.[level]({ err }, context);
   }
 }

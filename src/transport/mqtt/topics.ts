@@ -42,3 +42,8 @@ export function modelCommandTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFI
 export function commandResultTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
   return `${prefix}/${deviceId}/cmd/result`;
 }
+
+/** Retained: whether the outbox persists (`{"degraded":false}`) or messages go out unpersisted (a full disk). */
+export function outboxTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/outbox`;
+}
