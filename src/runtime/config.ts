@@ -14,6 +14,7 @@ import { configSchema } from './config-schema.js';
 import { audioTaskProblems, isAudioSource, type KeywordTaskConfig } from './audio-task-config.js';
 import { modelsConfigProblems, resolveCatalogModels, resolveModelsPaths, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
+import { eventsProblems, type EventsConfig } from './events/events-config.js';
 
 /** A pipeline's `task.type`: a registered task, or auto. */
 export type TaskName = 'auto' | RegisteredTaskName;
@@ -36,6 +37,8 @@ export interface PipelineConfig {
   } & KeywordTaskConfig;
   fps?: number;
   publish: { results: boolean; events: boolean; minScore: number };
+  /** detect: zones, masks, per-label filters, snapshots. */
+  events: EventsConfig;
 }
 
 export interface DaemonConfig {
@@ -249,6 +252,7 @@ function semanticProblems(config: DaemonConfig): string[] {
     if (p.model.labels && !isFile(p.model.labels)) problems.push(`${at}.model.labels: no labels file at ${p.model.labels}`);
     problems.push(...audioTaskProblems(p, at));
     problems.push(...labelProblems(p, at));
+    problems.push(...eventsProblems(p.events, p.task.labels, `${at}.events`));
     if (p.task.normalize !== undefined) {
       try {
         parseNormalize(p.task.normalize, `${at}.task.normalize`);

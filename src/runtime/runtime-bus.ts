@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
-import type { EventMessage, ModelChangedMessage, PipelineStateMessage, ResultMessage, StatsMessage } from './messages.js';
+import type { EventMessage, ModelChangedMessage, ObjectCountMessage, PipelineStateMessage, ResultMessage, SnapshotMessage, StatsMessage } from './messages.js';
 
 export interface RuntimeEvents {
   result: ResultMessage;
@@ -13,6 +13,10 @@ export interface RuntimeEvents {
   modelChanged: ModelChangedMessage;
   pipelineState: PipelineStateMessage;
   stats: StatsMessage;
+  /** A count of objects in a zone (or the frame) changed. */
+  count: ObjectCountMessage;
+  /** A new event snapshot (JPEG). */
+  snapshot: SnapshotMessage;
 }
 
 export type RuntimeEventName = keyof RuntimeEvents;

@@ -1,8 +1,12 @@
-/** Results, events, models and stats from the bus to their MQTT topics (results and events through the outbox). */
+/**
+ * Results, events, models and stats from the bus to their MQTT topics (results and events through the outbox).
+ * Counts and snapshots are retained and bypass the outbox: only the latest counts, and a burst of snapshots must
+ * never push results out of the outbox's bound.
+ */
 import type { Logger } from 'pino';
 import { errorMessage } from '../../errors.js';
 import type { Publisher } from '../../transport/mqtt/publisher.js';
-import { eventTopic, modelTopic, resultTopic, statsTopic } from '../../transport/mqtt/topics.js';
+import { countTopic, eventTopic, modelTopic, resultTopic, snapshotTopic, statsTopic } from '../../transport/mqtt/topics.js';
 import type { RuntimeBus } from '../runtime-bus.js';
 import type { Service } from '../service.js';
 
@@ -27,6 +31,8 @@ export class MqttOutput implements Service {
     this.bus.on('event', this.name, (m) => this.send(eventTopic(deviceId, m.pipeline, topicPrefix), m));
     this.bus.on('stats', this.name, (m) => this.send(statsTopic(deviceId, topicPrefix), m));
     this.bus.on('modelChanged', this.name, (m) => this.publisher.publish(modelTopic(deviceId, m.pipeline, topicPrefix), JSON.stringify(m.model), { retain: true, qos: 1 }));
+    this.bus.on('count', this.name, (m) => this.publisher.publish(countTopic(deviceId, m.pipeline, m.zone, m.label, topicPrefix), String(m.count), { retain: true, qos: 1 }));
+    this.bus.on('snapshot', this.name, (m) => this.publisher.publish(snapshotTopic(deviceId, m.pipeline, m.label, topicPrefix), m.jpeg, { retain: true, qos: 1 }));
     this.bus.on('pipelineState', this.name, (m) => {
       // A removed pipeline's retained model topic would otherwise describe a pipeline that no longer exists.
       if (m.state === 'removed') this.publisher.publish(modelTopic(deviceId, m.pipeline, topicPrefix), '', { retain: true, qos: 1 });
