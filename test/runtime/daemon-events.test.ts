@@ -95,7 +95,7 @@ pipelines:
       ['edgerun/ev-dev/yard/right/cat', '0'],
     ]);
     await late.close();
-    const inferred = await fetch(`${h.httpUrl}/api/infer?pipeline=yard`, { method: 'POST', body: retained.payload });
+    const inferred = await fetch(`${h.httpUrl}/api/infer?pipeline=yard`, { method: 'POST', body: new Uint8Array(retained.payload) });
     const objects = ((await inferred.json()) as { result: { objects: { label: string }[] } }).result.objects;
     expect(objects.map((o) => o.label)).toContain('cat');
 
