@@ -97,7 +97,7 @@ describe('snapshots', () => {
     const store = new SnapshotStore(dir, bounds);
     const sizes = [800, 3000, 9000];
     const jpegs = await Promise.all(
-      sizes.map((s, i) => sharp({ create: { width: Math.round(Math.sqrt(s) * 4), height: 64, channels: 3, noise: { type: 'gaussian' as const, mean: 128, sigma: 60 + i } } }).jpeg({ quality: 90 }).toBuffer()),
+      sizes.map((s, i) => sharp({ create: { width: Math.round(Math.sqrt(s) * 4), height: 64, channels: 3, background: '#808080', noise: { type: 'gaussian' as const, mean: 128, sigma: 60 + i } } }).jpeg({ quality: 90 }).toBuffer()),
     );
     const onDisk = (): { count: number; bytes: number } => {
       const files = readdirSync(dir).filter((f) => f.endsWith('.jpg'));
