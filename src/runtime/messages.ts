@@ -117,6 +117,8 @@ export interface PipelineStateMessage {
   task?: TaskName;
   /** The labels users track in it (Home Assistant's per-label entities). */
   labels?: string[];
+  /** detect pipelines with events: their zones (and the labels each counts) and whether snapshots are taken. */
+  events?: { zones: { name: string; labels?: string[] }[]; snapshots: boolean };
   error?: string;
 }
 

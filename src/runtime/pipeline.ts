@@ -20,7 +20,7 @@ import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.
 import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
-import type { ResultMessage } from './messages.js';
+import type { PipelineStateMessage, ResultMessage } from './messages.js';
 import { roundResult, roundTo } from './message-rounding.js';
 import type { RuntimeBus } from './runtime-bus.js';
 import { PipelineModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
@@ -195,6 +195,13 @@ export class Pipeline {
     if (this.labelFilter) return [...this.labelFilter.labels];
     const names = this.model.labelNames();
     return names.length <= MAX_AUTO_TRACKED_LABELS ? names : [];
+  }
+
+  /** For Home Assistant: the zones and whether snapshots are taken (detect pipelines with events), else undefined. */
+  eventsInfo(): PipelineStateMessage['events'] {
+    if (!this.objects || this.model.current?.task !== 'detect') return undefined;
+    const zones = Object.entries(this.config.events.zones).map(([name, z]) => ({ name, ...(z.labels ? { labels: z.labels } : {}) }));
+    return { zones, snapshots: !!this.objects.snapshots };
   }
 
   /** An event snapshot's JPEG (GET /api/events/:id/snapshot.jpg), or undefined. */
