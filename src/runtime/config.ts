@@ -24,7 +24,7 @@ export interface PipelineConfig {
   enabled: boolean;
   source: SourceConfig;
   /** `path` is set after loading also when the config names a `catalog` model (it then points into the store). */
-  model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice };
+  model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice; /** Set from the catalog entry of a `catalog` model. */ version?: string };
   task: {
     type: TaskName;
     topK?: number;
@@ -108,7 +108,11 @@ function keyPath(instancePath: string, extra?: string): string {
 
 function describeAjvError(e: ErrorObject, data: unknown): string | undefined {
   const params = e.params as Record<string, unknown>;
+  // A key that breaks a propertyNames rule (zone names): name the key, not the whole mapping.
+  if (e.propertyName !== undefined) return `${keyPath(e.instancePath, e.propertyName)}: not a valid name (${e.message ?? e.keyword})`;
   switch (e.keyword) {
+    case 'propertyNames':
+      return undefined; // reported by the error about the name itself
     case 'additionalProperties':
       return `${keyPath(e.instancePath, String(params.additionalProperty))}: unknown key`;
     case 'required':

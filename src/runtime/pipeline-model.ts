@@ -18,6 +18,8 @@ import { ModelRunner, TaskMismatchError, type InferenceOutcome, type PreparedInp
 export interface ModelSpec {
   path: string;
   id?: string;
+  /** The catalog entry's version, when the model comes from the catalog. */
+  version?: string;
   labels?: string;
   engine: EngineChoice;
 }
@@ -193,6 +195,7 @@ export class PipelineModel {
       ...(opened.choice ? { choice: activeChoice(opened.choice) } : {}),
       reason: opened.reason,
       task: runner.task,
+      ...(spec.version ? { version: spec.version } : {}),
     };
     return { runner, active };
   }

@@ -10,7 +10,7 @@ import { createSource, sourceTroubleHint, FpsLimiter, BoundedQueue, type AudioCh
 import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import type { EventRuns } from './event-runs.js';
-import { ObjectEvents } from './events/object-events.js';
+import { ObjectEvents, type ObjectEventsStatus } from './events/object-events.js';
 import { LabelFilter } from './label-filter.js';
 import { labelNames } from '../tasks/labels.js';
 import type { Size } from '../tasks/geometry.js';
@@ -57,6 +57,8 @@ export interface PipelineStatus {
   fps: number;
   latencyMs: { p50: number | null; p99: number | null };
   invokeMs: { p50: number | null; p99: number | null };
+  /** Detect pipelines with events: zones, objects with events, snapshots. */
+  events?: ObjectEventsStatus;
 }
 
 /** A model with more labels than this (COCO's 90) gets per-label entities only for the labels a config lists. */
@@ -228,6 +230,7 @@ export class Pipeline {
       fps: Math.round(this.rate.rate() * 100) / 100,
       latencyMs: { p50: this.latency.percentile(50), p99: this.latency.percentile(99) },
       invokeMs: { p50: this.invoke.percentile(50), p99: this.invoke.percentile(99) },
+      ...(this.objects && this.model.current?.task === 'detect' ? { events: this.objects.status() } : {}),
     };
   }
 

@@ -103,6 +103,13 @@ pipelines:
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await res.arrayBuffer())).toEqual(retained.payload);
+    const status = (await (await fetch(`${h.httpUrl}/api/status`)).json()) as { pipelines: { id: string; events?: unknown }[] };
+    expect(status.pipelines.find((p) => p.id === 'yard')!.events).toMatchObject({
+      zones: ['right'],
+      requiredZones: [],
+      activeObjects: 0,
+      snapshots: { stored: 1, taken: expect.any(Number) as number, failed: 0 },
+    });
     const missing = await fetch(`${h.httpUrl}/api/events/yard-99-1/snapshot.jpg`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { code: string }).code).toBe('NOT_FOUND');

@@ -26,6 +26,16 @@ export interface ObjectEventsDeps {
   log: Logger;
 }
 
+/** In /api/status, per detect pipeline. */
+export interface ObjectEventsStatus {
+  zones: string[];
+  requiredZones: string[];
+  /** Objects with a published event now. */
+  activeObjects: number;
+  /** Snapshots on disk (count, bytes) and taken or failed since the pipeline started. */
+  snapshots?: { stored: number; bytes: number; taken: number; failed: number };
+}
+
 interface DetectedObjectLike {
   label?: string;
   id?: number;
@@ -78,6 +88,16 @@ export class ObjectEvents {
     for (const e of events) this.publish(e);
     this.publishCounts();
     this.snapshots?.onEvents(events, frame);
+  }
+
+  status(): ObjectEventsStatus {
+    const s = this.snapshots;
+    return {
+      zones: this.zones.names,
+      requiredZones: [...this.config.events.requiredZones],
+      activeObjects: this.tracker.activeObjects().length,
+      ...(s ? { snapshots: { stored: s.store.count, bytes: s.store.totalBytes, taken: s.encoded, failed: s.failures } } : {}),
+    };
   }
 
   /** Ends every open event (pipeline stopped). */
