@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice]`: figures and ratios measured side by
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,events]`: figures and ratios measured side by
  * side in one run. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
  * it) is the daemon's throughput and latency alone.
  */
@@ -7,6 +7,7 @@ import os from 'node:os';
 import { benchAudio } from './audio.js';
 import { benchChoice } from './choice.js';
 import { benchDaemon, benchDaemonLatency } from './daemon.js';
+import { benchEvents } from './events.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { benchOnnx } from './onnx.js';
 import { rssMb } from './stats.js';
@@ -26,6 +27,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   audio: benchAudio,
   onnx: benchOnnx,
   choice: benchChoice,
+  events: benchEvents,
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);

@@ -1,6 +1,7 @@
 /** An event snapshot: the frame cropped around an object (with a margin), scaled to a height, the box drawn, as JPEG. */
 import sharp from './sharp-instance.js';
-import { decodeImage } from './decode.js';
+import { decodeBmp } from './bmp.js';
+import { SHARP_INPUT_OPTIONS, requireImageFormat } from './decode.js';
 import type { RawImage } from './types.js';
 import type { Box } from '../tasks/geometry.js';
 
@@ -21,14 +22,28 @@ export interface SnapshotCrop {
 /** Margin around the box on each side, as a share of its longer side. */
 const MARGIN = 0.25;
 
-/** `frame`: raw RGB, or encoded bytes (decoded here, off the per-frame path: only when a snapshot is taken). */
-export async function cropSnapshot(frame: RawImage | { encoded: Buffer; name: string }, box: Box, options: SnapshotCropOptions): Promise<SnapshotCrop> {
-  const image = 'encoded' in frame ? await decodeImage(frame.encoded, frame.name) : frame;
-  const region = cropRegion(box, image.width, image.height);
+/**
+ * `frame`: raw RGB, or encoded bytes with the size the pipeline decoded them to (decoded again here, in the same
+ * sharp pipeline as the crop and the JPEG encoding: one job, run only when a snapshot is taken).
+ */
+export async function cropSnapshot(
+  frame: RawImage | { encoded: Buffer; name: string; width: number; height: number },
+  box: Box,
+  options: SnapshotCropOptions,
+): Promise<SnapshotCrop> {
+  const region = cropRegion(box, frame.width, frame.height);
   const scale = options.height / region.h;
   const width = Math.max(1, Math.round(region.w * scale));
   const height = options.height;
-  let pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+  let input: ReturnType<typeof sharp>;
+  if ('encoded' in frame) {
+    // BMP is decoded by edgerun itself (sharp has no BMP loader); other formats by sharp, oriented as the pipeline saw them.
+    if (requireImageFormat(frame.encoded, frame.name) === 'bmp') {
+      const bmp = decodeBmp(frame.encoded, frame.name);
+      input = sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: 3 } });
+    } else input = sharp(frame.encoded, SHARP_INPUT_OPTIONS);
+  } else input = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } });
+  let pipeline = input
     .extract({ left: region.x, top: region.y, width: region.w, height: region.h })
     .resize({ width, height, fit: 'fill' });
   if (options.drawBox) {

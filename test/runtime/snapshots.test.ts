@@ -1,12 +1,12 @@
 // Event snapshots: crops of real frames encoded by sharp, checked by decoding them and by running the real SSD on
 // them; the rate rule per event; the disk store's bound over 1,000 events.
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/delegates/index.js';
-import { cropRegion } from '../../src/image/index.js';
+import { cropRegion, decodeImage } from '../../src/image/index.js';
 import { ModelRunner } from '../../src/inference/model-runner.js';
 import type { ObjectEvent } from '../../src/runtime/event-tracker.js';
 import type { SnapshotConfig } from '../../src/runtime/events/events-config.js';
@@ -16,7 +16,7 @@ import type { SnapshotMessage } from '../../src/runtime/messages.js';
 import type { Frame } from '../../src/sensors/index.js';
 import type { Box } from '../../src/tasks/geometry.js';
 import { catFrame, toJpeg } from '../helpers/moving-object.js';
-import { sharedModel } from '../helpers/paths.js';
+import { sharedMedia, sharedModel } from '../helpers/paths.js';
 import { tempDir } from './daemon-harness.js';
 
 let runner: ModelRunner;
@@ -49,9 +49,9 @@ describe('snapshots', () => {
       { kind: 'encoded', seq: 1, capturedAt: 0, name: 'f.jpg', data: await toJpeg(image) },
       { kind: 'raw', seq: 2, capturedAt: 5000, width: image.width, height: image.height, data: image.data },
     ];
-    snaps.onEvents([event('new', box, 0.6)], frames[0]!);
+    snaps.onEvents([event('new', box, 0.6)], frames[0]!, image);
     await snaps.idle();
-    snaps.onEvents([event('update', box, 0.7)], frames[1]!);
+    snaps.onEvents([event('update', box, 0.7)], frames[1]!, image);
     await snaps.idle();
     expect(sent).toHaveLength(2);
     const region = cropRegion(box, image.width, image.height);
@@ -69,6 +69,19 @@ describe('snapshots', () => {
     expect(snaps.idFor('yard-1-1')).toBe('yard-1-1');
   });
 
+  it('from a BMP still (decoded by edgerun, not sharp) show the cat too', async () => {
+    const bytes = readFileSync(sharedMedia('cat.bmp'));
+    const image = await decodeImage(bytes, 'cat.bmp');
+    const box = ((await runner.inferRaw(image)).result.objects as { label: string; box: Box }[]).find((o) => o.label === 'cat')!.box;
+    const sent: SnapshotMessage[] = [];
+    const snaps = new Snapshotter('yard', config, new SnapshotStore(tempDir('edgerun-snap-'), config), (m) => sent.push(m), pino({ level: 'silent' }));
+    snaps.onEvents([event('new', box, 0.6)], { kind: 'encoded', seq: 1, capturedAt: 0, name: 'cat.bmp', data: bytes }, image);
+    await snaps.idle();
+    expect(sent).toHaveLength(1);
+    expect((await sharp(sent[0]!.jpeg).metadata()).height).toBe(240);
+    expect((await catIn(sent[0]!.jpeg)).length).toBeGreaterThan(0);
+  });
+
   it('are taken at the start and on a better score, never twice within minIntervalS, and not for a frame below the best', async () => {
     const image = await catFrame(300);
     const sent: SnapshotMessage[] = [];
@@ -84,7 +97,7 @@ describe('snapshots', () => {
       [2600, event('end', box, 0.75)],
     ];
     for (const [t, e] of steps) {
-      snaps.onEvents([e], at(t));
+      snaps.onEvents([e], at(t), image);
       await snaps.idle();
     }
     expect(sent.map((m) => m.score)).toEqual([0.6, 0.75]);

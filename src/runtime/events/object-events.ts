@@ -87,7 +87,7 @@ export class ObjectEvents {
     if (events.length === 0) return;
     for (const e of events) this.publish(e);
     this.publishCounts();
-    this.snapshots?.onEvents(events, frame);
+    this.snapshots?.onEvents(events, frame, size);
   }
 
   status(): ObjectEventsStatus {

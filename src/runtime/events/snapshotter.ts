@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../../errors.js';
 import { cropSnapshot } from '../../image/index.js';
 import type { Frame } from '../../sensors/index.js';
+import type { Size } from '../../tasks/geometry.js';
 import type { ObjectEvent } from '../event-tracker.js';
 import type { SnapshotMessage } from '../messages.js';
 import type { SnapshotConfig } from './events-config.js';
@@ -16,6 +17,7 @@ import type { SnapshotStore } from './snapshot-store.js';
 interface Request {
   event: ObjectEvent;
   frame: Frame;
+  size: Size;
 }
 
 export class Snapshotter {
@@ -35,8 +37,8 @@ export class Snapshotter {
     private readonly log: Logger,
   ) {}
 
-  /** The events of one frame; call after they were published. */
-  onEvents(events: readonly ObjectEvent[], frame: Frame): void {
+  /** The events of one frame (`size`: the frame's, as decoded); call after they were published. */
+  onEvents(events: readonly ObjectEvent[], frame: Frame, size: Size): void {
     for (const e of events) {
       if (e.type === 'end') {
         this.taken.delete(e.id);
@@ -47,7 +49,7 @@ export class Snapshotter {
       if (!due || e.score < e.topScore) continue; // this frame must show the best score
       this.taken.set(e.id, { score: e.topScore, at: frame.capturedAt });
       this.waiting.delete(e.id);
-      this.waiting.set(e.id, { event: e, frame });
+      this.waiting.set(e.id, { event: e, frame, size });
     }
     if (this.waiting.size > 0) this.running ??= this.drain();
   }
@@ -78,9 +80,9 @@ export class Snapshotter {
     return first.value[1];
   }
 
-  private async take({ event, frame }: Request): Promise<void> {
+  private async take({ event, frame, size }: Request): Promise<void> {
     try {
-      const source = frame.kind === 'raw' ? { data: frame.data, width: frame.width, height: frame.height, channels: 3 as const } : { encoded: frame.data, name: frame.name };
+      const source = frame.kind === 'raw' ? { data: frame.data, width: frame.width, height: frame.height, channels: 3 as const } : { encoded: frame.data, name: frame.name, ...size };
       const { jpeg } = await cropSnapshot(source, event.box, { height: this.config.height, quality: this.config.quality, drawBox: this.config.box });
       await this.store.put(event.id, jpeg);
       this.encoded++;
