@@ -25,7 +25,7 @@ interface Running {
   stop(): Promise<void>;
 }
 
-function startServe(brokerUrl: string, pipelines: string, device: string): Running {
+export function startServe(brokerUrl: string, pipelines: string, device: string): Running {
   const dir = mkdtempSync(path.join(tmpdir(), 'edgerun-bench-'));
   const file = path.join(dir, 'edgerun.yaml');
   writeFileSync(

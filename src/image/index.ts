@@ -9,3 +9,4 @@ export { prepareImage } from './prepare.js';
 export { DEFAULT_PAD_VALUE, preprocessImage, RESIZE_MODES } from './preprocess.js';
 export { inputToSource } from './resize.js';
 export type * from './types.js';
+export { cropRegion, cropSnapshot, type SnapshotCrop, type SnapshotCropOptions } from './snapshot-crop.js';

@@ -12,6 +12,8 @@ export interface ActiveModel {
   choice?: ActiveModelChoice;
   reason: string;
   task: string;
+  /** The catalog entry's version (catalog models). */
+  version?: string;
 }
 
 export interface ActiveModelChoice {

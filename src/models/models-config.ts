@@ -56,7 +56,7 @@ export const pipelineCatalogRefSchema = {
 } as const;
 
 interface ResolvablePipeline {
-  model: { path?: string; catalog?: string; labels?: string; id?: string };
+  model: { path?: string; catalog?: string; labels?: string; id?: string; version?: string };
 }
 
 /**
@@ -85,6 +85,7 @@ export function resolveCatalogModels(pipelines: ResolvablePipeline[], models: Mo
       const view = viewFor(store, installedModel(store, entry));
       p.model.path = view.path;
       p.model.id ??= entry.id;
+      p.model.version = entry.version;
       if (!p.model.labels && view.labels) p.model.labels = view.labels;
     } catch (err) {
       problems.push(`${at}.catalog: ${errorMessage(err)}`);

@@ -8,6 +8,7 @@ import { modelsConfigSchema, pipelineCatalogRefSchema } from '../models/models-c
 import { SOURCE_DEFINITIONS, SOURCE_TYPES } from '../sensors/index.js';
 import { TASK_NAMES } from '../tasks/task-registry.js';
 import { trustConfigSchema } from '../trust/trust-config.js';
+import { eventsConfigSchema } from './events/events-config.js';
 
 const sourceSchemas = SOURCE_DEFINITIONS.map((d) => d.schema);
 export { SOURCE_TYPES };
@@ -104,9 +105,10 @@ const pipelineSchema = {
           description: 'publish <pipeline>/result per inference; default true, false for audio sources (microphone, wav), whose events carry the keywords',
         },
         events: { type: 'boolean', default: true, description: 'detection pipelines: Frigate-style new/update/end events; keyword pipelines: one event per keyword' },
-        minScore: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'objects below this do not start events' },
+        minScore: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'objects below this do not start events (events.labels.<label>.minScore overrides it per label)' },
       },
     },
+    events: eventsConfigSchema,
   },
 } as const;
 

@@ -14,6 +14,7 @@ import { configSchema } from './config-schema.js';
 import { audioTaskProblems, isAudioSource, type KeywordTaskConfig } from './audio-task-config.js';
 import { modelsConfigProblems, resolveCatalogModels, resolveModelsPaths, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
+import { eventsProblems, type EventsConfig } from './events/events-config.js';
 
 /** A pipeline's `task.type`: a registered task, or auto. */
 export type TaskName = 'auto' | RegisteredTaskName;
@@ -23,7 +24,7 @@ export interface PipelineConfig {
   enabled: boolean;
   source: SourceConfig;
   /** `path` is set after loading also when the config names a `catalog` model (it then points into the store). */
-  model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice };
+  model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice; /** Set from the catalog entry of a `catalog` model. */ version?: string };
   task: {
     type: TaskName;
     topK?: number;
@@ -36,6 +37,8 @@ export interface PipelineConfig {
   } & KeywordTaskConfig;
   fps?: number;
   publish: { results: boolean; events: boolean; minScore: number };
+  /** detect: zones, masks, per-label filters, snapshots. */
+  events: EventsConfig;
 }
 
 export interface DaemonConfig {
@@ -106,7 +109,11 @@ function keyPath(instancePath: string, extra?: string): string {
 
 function describeAjvError(e: ErrorObject, data: unknown): string | undefined {
   const params = e.params as Record<string, unknown>;
+  // A key that breaks a propertyNames rule (zone names): name the key, not the whole mapping.
+  if (e.propertyName !== undefined) return `${keyPath(e.instancePath, e.propertyName)}: not a valid name (${e.message ?? e.keyword})`;
   switch (e.keyword) {
+    case 'propertyNames':
+      return undefined; // reported by the error about the name itself
     case 'additionalProperties':
       return `${keyPath(e.instancePath, String(params.additionalProperty))}: unknown key`;
     case 'required':
@@ -250,6 +257,7 @@ function semanticProblems(config: DaemonConfig): string[] {
     if (p.model.labels && !isFile(p.model.labels)) problems.push(`${at}.model.labels: no labels file at ${p.model.labels}`);
     problems.push(...audioTaskProblems(p, at));
     problems.push(...labelProblems(p, at));
+    problems.push(...eventsProblems(p.events, p.task.labels, `${at}.events`));
     if (p.task.normalize !== undefined) {
       try {
         parseNormalize(p.task.normalize, `${at}.task.normalize`);

@@ -380,11 +380,13 @@ export class Daemon implements ApiHost {
     this.failed.delete(config.id);
     this.reloadErrors.delete(config.id);
     const task = pipeline.status().model?.task;
+    const events = pipeline.eventsInfo();
     this.bus.emit('pipelineState', {
       pipeline: config.id,
       state: 'running',
       ...(isTaskName(task) ? { task } : {}),
       labels: pipeline.trackedLabels(),
+      ...(events ? { events } : {}),
     });
   }
 

@@ -1,9 +1,13 @@
 /**
  * Frigate-style object events for detection pipelines: a greedy IoU tracker per label turns per-frame
  * detections into `new` / `update` / `end` events, so subscribers react to changes instead of every frame.
+ * A track makes events only once confirmed (the median of its last scores reaches its label's threshold) and, with
+ * required zones, once it has entered one of them; a track that ends before that was never published.
  */
 import { iou } from '../tasks/nms.js';
-import type { Box } from '../tasks/geometry.js';
+import type { Box, Size } from '../tasks/geometry.js';
+import { medianScore } from './events/object-filter.js';
+import { ZonePresence, type Zones } from './events/zones.js';
 
 export interface TrackedDetection {
   label: string;
@@ -23,6 +27,15 @@ export interface ObjectEvent {
   /** Set on `end`. */
   endTime?: number;
   frames: number;
+  /** The zones the object is in now, and every zone it has entered. */
+  zones: string[];
+  enteredZones: string[];
+}
+
+export interface ConfirmOptions {
+  /** The median is over this many frames. */
+  frames: number;
+  threshold(label: string): number;
 }
 
 export interface TrackerOptions {
@@ -34,6 +47,11 @@ export interface TrackerOptions {
   maxMisses: number;
   /** Box movement (IoU with the last published box below 1 - this) or a score change that warrants an `update`. */
   moveThreshold: number;
+  /** Absent: every track is published from its first frame. */
+  confirm?: ConfirmOptions;
+  zones?: Zones;
+  /** Events only for objects that entered one of these zones. */
+  requiredZones?: readonly string[];
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = { iou: 0.3, minScore: 0.5, maxMisses: 3, moveThreshold: 0.2 };
@@ -50,6 +68,16 @@ interface Track {
   frames: number;
   publishedBox: Box;
   publishedTopScore: number;
+  /** The last `confirm.frames` scores. */
+  scores: number[];
+  published: boolean;
+  presence: ZonePresence;
+}
+
+/** A published track as counts see it. */
+export interface ActiveObject {
+  label: string;
+  zones: readonly string[];
 }
 
 export class EventTracker {
@@ -61,9 +89,11 @@ export class EventTracker {
     private readonly options: TrackerOptions = DEFAULT_TRACKER_OPTIONS,
   ) {}
 
-  update(detections: readonly TrackedDetection[], time: number): ObjectEvent[] {
+  /** One frame's detections; `size` (the frame's) places zones given as fractions. */
+  update(detections: readonly TrackedDetection[], time: number, size?: Size): ObjectEvent[] {
     const events: ObjectEvent[] = [];
     const candidates = detections.filter((d) => d.score >= this.options.minScore).sort((a, b) => b.score - a.score);
+    const zones = this.options.zones && size ? this.options.zones.at(size) : [];
     const matched = new Set<Track>();
     for (const d of candidates) {
       let best: Track | undefined;
@@ -76,51 +106,90 @@ export class EventTracker {
           bestIou = overlap;
         }
       }
-      if (best) {
-        matched.add(best);
-        best.box = d.box;
-        best.score = d.score;
-        best.topScore = Math.max(best.topScore, d.score);
-        best.lastSeen = time;
-        best.misses = 0;
-        best.frames++;
-        const moved = iou(best.publishedBox, d.box) < 1 - this.options.moveThreshold;
-        if (moved || best.topScore > best.publishedTopScore) {
-          best.publishedBox = d.box;
-          best.publishedTopScore = best.topScore;
-          events.push(this.event('update', best));
+      const isNew = !best;
+      const t = best ?? this.startTrack(d, time);
+      matched.add(t);
+      if (!isNew) {
+        t.box = d.box;
+        t.score = d.score;
+        t.topScore = Math.max(t.topScore, d.score);
+        t.lastSeen = time;
+        t.misses = 0;
+        t.frames++;
+      }
+      this.remember(t, d.score);
+      const zonesChanged = t.presence.update(zones, t.label, d.box);
+      if (!t.published) {
+        if (this.publishable(t)) {
+          t.published = true;
+          t.publishedBox = d.box;
+          t.publishedTopScore = t.topScore;
+          events.push(this.event('new', t));
         }
-      } else {
-        const t: Track = {
-          id: `${this.prefix}-${this.next++}`,
-          label: d.label,
-          box: d.box,
-          score: d.score,
-          topScore: d.score,
-          startTime: time,
-          lastSeen: time,
-          misses: 0,
-          frames: 1,
-          publishedBox: d.box,
-          publishedTopScore: d.score,
-        };
-        matched.add(t);
-        this.tracks.push(t);
-        events.push(this.event('new', t));
+        continue;
+      }
+      const moved = iou(t.publishedBox, d.box) < 1 - this.options.moveThreshold;
+      if (moved || t.topScore > t.publishedTopScore || zonesChanged) {
+        t.publishedBox = d.box;
+        t.publishedTopScore = t.topScore;
+        events.push(this.event('update', t));
       }
     }
     for (const t of this.tracks) {
       if (matched.has(t)) continue;
       t.misses++;
-      if (t.misses >= this.options.maxMisses) events.push({ ...this.event('end', t), endTime: t.lastSeen });
+      this.remember(t, 0);
+      if (t.misses >= this.options.maxMisses && t.published) events.push({ ...this.event('end', t), endTime: t.lastSeen });
     }
     this.tracks = this.tracks.filter((t) => t.misses < this.options.maxMisses);
     return events;
   }
 
+  /** The published objects seen now (for counts). */
+  activeObjects(): ActiveObject[] {
+    return this.tracks.filter((t) => t.published).map((t) => ({ label: t.label, zones: t.presence.current }));
+  }
+
+  private startTrack(d: TrackedDetection, time: number): Track {
+    const t: Track = {
+      id: '',
+      label: d.label,
+      box: d.box,
+      score: d.score,
+      topScore: d.score,
+      startTime: time,
+      lastSeen: time,
+      misses: 0,
+      frames: 1,
+      publishedBox: d.box,
+      publishedTopScore: d.score,
+      scores: [],
+      published: false,
+      presence: new ZonePresence(),
+    };
+    this.tracks.push(t);
+    return t;
+  }
+
+  private remember(t: Track, score: number): void {
+    const n = this.options.confirm?.frames ?? 1;
+    t.scores.push(score);
+    if (t.scores.length > n) t.scores.shift();
+  }
+
+  private publishable(t: Track): boolean {
+    const c = this.options.confirm;
+    if (c && medianScore(t.scores, c.frames) < c.threshold(t.label)) return false;
+    const required = this.options.requiredZones;
+    if (required && required.length > 0 && !t.presence.entered.some((z) => required.includes(z))) return false;
+    // Ids are given at publication, so objects never published leave no gaps in the numbering.
+    t.id = `${this.prefix}-${this.next++}`;
+    return true;
+  }
+
   /** Ends every open track (pipeline stopped or model swapped). */
   endAll(time: number): ObjectEvent[] {
-    const events = this.tracks.map((t) => ({ ...this.event('end', t), endTime: Math.max(t.lastSeen, Math.min(time, t.lastSeen)) }));
+    const events = this.tracks.filter((t) => t.published).map((t) => ({ ...this.event('end', t), endTime: Math.max(t.lastSeen, Math.min(time, t.lastSeen)) }));
     this.tracks = [];
     return events;
   }
@@ -130,6 +199,17 @@ export class EventTracker {
   }
 
   private event(type: ObjectEvent['type'], t: Track): ObjectEvent {
-    return { type, id: t.id, label: t.label, score: t.score, topScore: t.topScore, box: t.box, startTime: t.startTime, frames: t.frames };
+    return {
+      type,
+      id: t.id,
+      label: t.label,
+      score: t.score,
+      topScore: t.topScore,
+      box: t.box,
+      startTime: t.startTime,
+      frames: t.frames,
+      zones: [...t.presence.current],
+      enteredZones: [...t.presence.entered],
+    };
   }
 }

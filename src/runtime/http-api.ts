@@ -24,6 +24,17 @@ export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub):
     return undefined;
   });
 
+  http.route('GET', '/api/events/:id/snapshot.jpg', async ({ res, params }) => {
+    const id = params.id ?? '';
+    // Event ids are `<pipeline>-<run>-<n>`: the pipeline holding the snapshot is in the id.
+    const pipeline = /^(.+)-\d+-\d+$/.exec(id)?.[1];
+    const jpeg = pipeline ? await daemon.pipeline(pipeline)?.snapshot(id) : undefined;
+    if (!jpeg) throw new HttpError(404, `no snapshot of event "${id}" (never taken, removed by the snapshot bound, or its pipeline is not running)`, 'NOT_FOUND');
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length, 'cache-control': 'no-cache' });
+    res.end(jpeg);
+    return undefined;
+  });
+
   http.route('POST', '/api/infer', async ({ req, body }) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const id = url.searchParams.get('pipeline') ?? daemon.allPipelines()[0]?.id;

@@ -61,6 +61,11 @@ export interface ObjectEventMessage {
   startTime: string;
   endTime?: string;
   frames: number;
+  /** The zones the object is in now (bottom centre inside for `inertia` frames), and every zone it has entered. */
+  zones: string[];
+  enteredZones: string[];
+  /** Its snapshot's id (GET /api/events/<id>/snapshot.jpg), once one was taken; on `end`, of the best-scoring one. */
+  snapshot?: string;
   outboxId?: number;
 }
 
@@ -81,6 +86,24 @@ export interface KeywordEventMessage {
 
 export type EventMessage = ObjectEventMessage | KeywordEventMessage;
 
+/** Retained on `<pipeline>/<zone|all>/<label>`: the objects of a label now in a zone, or in the frame (`all`). */
+export interface ObjectCountMessage {
+  pipeline: string;
+  zone: string;
+  label: string;
+  count: number;
+}
+
+/** Retained on `<pipeline>/<label>/snapshot` (the JPEG bytes themselves), and kept on disk. */
+export interface SnapshotMessage {
+  pipeline: string;
+  label: string;
+  /** The event's id, which is also the snapshot's. */
+  id: string;
+  score: number;
+  jpeg: Buffer;
+}
+
 /** Retained on `<pipeline>/model`, and the SSE `model` event. */
 export interface ModelChangedMessage {
   pipeline: string;
@@ -94,6 +117,8 @@ export interface PipelineStateMessage {
   task?: TaskName;
   /** The labels users track in it (Home Assistant's per-label entities). */
   labels?: string[];
+  /** detect pipelines with events: their zones (and the labels each counts) and whether snapshots are taken. */
+  events?: { zones: { name: string; labels?: string[] }[]; snapshots: boolean };
   error?: string;
 }
 

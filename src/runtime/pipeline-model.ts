@@ -22,6 +22,8 @@ import { ModelRunner, TaskMismatchError, type InferenceOutcome, type PreparedInp
 export interface ModelSpec {
   path: string;
   id?: string;
+  /** The catalog entry's version, when the model comes from the catalog. */
+  version?: string;
   labels?: string;
   engine: EngineChoice;
 }
@@ -216,6 +218,7 @@ export class PipelineModel {
       ...(opened.choice ? { choice: activeChoice(opened.choice) } : {}),
       reason: opened.reason,
       task: runner.task,
+      ...(spec.version ? { version: spec.version } : {}),
     };
     return { runner, active };
   }

@@ -10,10 +10,11 @@ import { createSource, sourceTroubleHint, FpsLimiter, BoundedQueue, type AudioCh
 import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import type { EventRuns } from './event-runs.js';
-import { EventTracker, type ObjectEvent } from './event-tracker.js';
+import { ObjectEvents, type ObjectEventsStatus } from './events/object-events.js';
 import { LabelFilter } from './label-filter.js';
 import { labelNames } from '../tasks/labels.js';
 import { segmentMaskOf } from '../tasks/segment-mask.js';
+import type { Size } from '../tasks/geometry.js';
 import { SourceStateLog } from './source-state-log.js';
 import { LatencyWindow, RateMeter } from './latency-window.js';
 import type { InferenceOutcome, PreparedInput } from '../inference/model-runner.js';
@@ -22,8 +23,8 @@ import { audioTaskOptions, isAudioSource } from './audio-task-config.js';
 import { audioResultMessage, keywordEventMessage, windowEndTime, type AudioMessageContext } from './keyword-messages.js';
 import type { ActiveModel } from '../inference/active-model.js';
 import type { ExplainModel } from '../explain/explain-image.js';
-import type { ObjectEventMessage, ResultMessage } from './messages.js';
-import { roundBox, roundResult, roundScore, roundTo } from './message-rounding.js';
+import type { PipelineStateMessage, ResultMessage } from './messages.js';
+import { roundResult, roundTo } from './message-rounding.js';
 import type { RuntimeBus } from './runtime-bus.js';
 import { PipelineModel, type EngineSettings, type ModelInput, type ModelSpec, type SwapCheck } from './pipeline-model.js';
 
@@ -62,6 +63,8 @@ export interface PipelineStatus {
   /** What the source delivers; audio pipelines also report the last chunk's RMS level (dBFS). */
   media: 'image' | 'audio';
   audioLevelDb?: number;
+  /** Detect pipelines with events: zones, objects with events, snapshots. */
+  events?: ObjectEventsStatus;
 }
 
 /** A model with more labels than this (COCO's 90) gets per-label entities only for the labels a config lists. */
@@ -81,7 +84,8 @@ export class Pipeline {
   private readonly audio: BoundedQueue<AudioChunk> | undefined;
   private readonly limiter: FpsLimiter | undefined;
   private readonly model: PipelineModel;
-  private readonly tracker: EventTracker | undefined;
+  /** Detection pipelines: filters, tracker, zones, counts and snapshots (events/object-events.ts). */
+  private readonly objects: ObjectEvents | undefined;
   /** `task.labels`: objects of other labels are dropped before anything is published. */
   private readonly labelFilter: LabelFilter | undefined;
   private readonly counters: PipelineCounters = { framesIn: 0, skipped: 0, dropped: 0, inferred: 0, errors: 0 };
@@ -122,7 +126,12 @@ export class Pipeline {
     }
     if (config.publish.events && !isAudioSource(config.source)) {
       const run = deps.eventRuns.next(config.id);
-      this.tracker = new EventTracker(`${config.id}-${run}`, { iou: 0.3, minScore: config.publish.minScore, maxMisses: 3, moveThreshold: 0.2 });
+      this.objects = new ObjectEvents(config, `${config.id}-${run}`, {
+        deviceId: deps.deviceId,
+        bus: deps.bus,
+        ...(deps.engines.stateDir ? { stateDir: deps.engines.stateDir } : {}),
+        log: deps.log,
+      });
     }
   }
 
@@ -147,6 +156,7 @@ export class Pipeline {
 
   /** The second half: the source starts and frames flow. */
   startCapture(): void {
+    if (this.model.current?.task === 'detect') this.objects?.start(this.trackedLabels());
     this.source.start((item) => this.onItem(item));
     this.state = 'running';
     this.loop = this.audio ? this.runAudio(this.audio) : this.run();
@@ -159,7 +169,8 @@ export class Pipeline {
     this.audio?.close();
     await this.loop;
     this.state = 'stopped';
-    if (this.tracker) for (const e of this.tracker.endAll(Date.now())) this.publishEvent(e);
+    this.objects?.stop(Date.now());
+    await this.objects?.snapshots?.idle();
     this.model.close();
   }
 
@@ -200,6 +211,18 @@ export class Pipeline {
     return names.length <= MAX_AUTO_TRACKED_LABELS ? names : [];
   }
 
+  /** For Home Assistant: the zones and whether snapshots are taken (detect pipelines with events), else undefined. */
+  eventsInfo(): PipelineStateMessage['events'] {
+    if (!this.objects || this.model.current?.task !== 'detect') return undefined;
+    const zones = Object.entries(this.config.events.zones).map(([name, z]) => ({ name, ...(z.labels ? { labels: z.labels } : {}) }));
+    return { zones, snapshots: !!this.objects.snapshots };
+  }
+
+  /** An event snapshot's JPEG (GET /api/events/:id/snapshot.jpg), or undefined. */
+  snapshot(id: string): Promise<Buffer | undefined> {
+    return this.objects?.snapshots?.store.get(id) ?? Promise.resolve(undefined);
+  }
+
   get modelSpec(): ModelSpec {
     return this.model.modelSpec;
   }
@@ -221,6 +244,7 @@ export class Pipeline {
       invokeMs: { p50: this.invoke.percentile(50), p99: this.invoke.percentile(99) },
       media: this.audio ? 'audio' : 'image',
       ...(this.audioLevelDb !== undefined ? { audioLevelDb: this.audioLevelDb } : {}),
+      ...(this.objects && this.model.current?.task === 'detect' ? { events: this.objects.status() } : {}),
     };
   }
 
@@ -287,7 +311,7 @@ export class Pipeline {
       this.counters.inferred++;
       this.rate.mark();
       this.invoke.add(outcome.timings.invokeMs);
-      this.publish(frame, outcome, model);
+      this.publish(frame, outcome, model, frameSize(frame, await prepared.catch(() => undefined)));
     });
   }
 
@@ -318,7 +342,7 @@ export class Pipeline {
     }
   }
 
-  private publish(frame: Frame, outcome: InferenceOutcome, model: ActiveModel): void {
+  private publish(frame: Frame, outcome: InferenceOutcome, model: ActiveModel, size: Size | undefined): void {
     const now = Date.now();
     const captureToPublishMs = Math.max(0, now - frame.capturedAt);
     this.latency.add(captureToPublishMs);
@@ -342,33 +366,12 @@ export class Pipeline {
     if (this.config.publish.results) this.deps.bus.emit('result', message);
     const mask = segmentMaskOf(outcome.result);
     this.deps.bus.emit('frame', { pipeline: this.id, frame, result: message, ...(mask ? { mask } : {}) });
-    if (this.tracker && Array.isArray(result.objects)) {
-      const detections = (result.objects as { label?: string; id?: number; score: number; box: { x: number; y: number; w: number; h: number } }[]).map(
-        (o) => ({ label: o.label ?? String(o.id ?? 'object'), score: o.score, box: o.box }),
-      );
-      for (const e of this.tracker.update(detections, frame.capturedAt)) this.publishEvent(e);
-    }
+    if (this.objects && size && Array.isArray(result.objects)) this.objects.onFrame(result.objects as Parameters<ObjectEvents['onFrame']>[0], frame, size);
   }
 
   /** The result without the objects `task.labels` leaves out. */
   private kept(result: Record<string, unknown>): Record<string, unknown> {
     return this.labelFilter ? this.labelFilter.apply(result) : result;
-  }
-
-  private publishEvent(e: ObjectEvent): void {
-    const { endTime, ...rest } = e;
-    const message: ObjectEventMessage = {
-      v: 1,
-      ...rest,
-      score: roundScore(e.score),
-      topScore: roundScore(e.topScore),
-      box: roundBox(e.box),
-      device: this.deps.deviceId,
-      pipeline: this.id,
-      startTime: new Date(e.startTime).toISOString(),
-      ...(endTime !== undefined ? { endTime: new Date(endTime).toISOString() } : {}),
-    };
-    this.deps.bus.emit('event', message);
   }
 
   private onModelChange(model: ActiveModel): void {
@@ -379,6 +382,12 @@ export class Pipeline {
 
 function roundAll<T extends object>(t: T): T {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, roundTo(v as number, 2)])) as T;
+}
+
+/** The frame's size: a raw frame's own, an encoded one's as its decoding found it. */
+function frameSize(frame: Frame, prepared: PreparedInput | undefined): Size | undefined {
+  if (frame.kind === 'raw') return { width: frame.width, height: frame.height };
+  return prepared ? { width: prepared.image.transform.srcWidth, height: prepared.image.transform.srcHeight } : undefined;
 }
 
 function modelInput(frame: Frame): ModelInput {

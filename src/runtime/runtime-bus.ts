@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import type { FrameMessage } from './frames/frame-message.js';
-import type { EventMessage, ModelChangedMessage, PipelineStateMessage, ResultMessage, StatsMessage } from './messages.js';
+import type { EventMessage, ModelChangedMessage, ObjectCountMessage, PipelineStateMessage, ResultMessage, SnapshotMessage, StatsMessage } from './messages.js';
 
 export interface RuntimeEvents {
   result: ResultMessage;
@@ -16,6 +16,10 @@ export interface RuntimeEvents {
   stats: StatsMessage;
   /** Each inferred video/image frame with its result, for the frame hub (never leaves the process). */
   frame: FrameMessage;
+  /** A count of objects in a zone (or the frame) changed. */
+  count: ObjectCountMessage;
+  /** A new event snapshot (JPEG). */
+  snapshot: SnapshotMessage;
 }
 
 export type RuntimeEventName = keyof RuntimeEvents;

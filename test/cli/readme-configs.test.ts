@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { edgerun } from '../helpers/cli.js';
 import { repoRoot, sharedDir } from '../helpers/paths.js';
 import { tempDir } from '../runtime/daemon-harness.js';
+import { parseConfig } from '../../src/runtime/config.js';
+import { runtimeEntities } from '../../src/runtime/outputs/ha-runtime-entities.js';
+import { detectTask } from '../../src/tasks/detect-task.js';
+import { discoveryMessages } from '../../src/transport/mqtt/home-assistant.js';
 
 const MARKER = /^# edgerun-readme-config: (\S+)\n/;
 
@@ -34,8 +38,8 @@ function writeForCheck(text: string): string {
 describe("README's board configs", () => {
   const configs = readmeConfigs();
 
-  it('are there: a V4L2 camera on the Edge TPU and an RTSP camera', () => {
-    expect([...configs.keys()]).toEqual(['v4l2-edgetpu', 'rtsp']);
+  it('are there: a V4L2 camera on the Edge TPU, an RTSP camera, and zones with Home Assistant', () => {
+    expect([...configs.keys()]).toEqual(['v4l2-edgetpu', 'rtsp', 'zones']);
   });
 
   it('the V4L2 + Edge TPU one passes with EDGERUN_BROKER_PASSWORD set, and is refused without it', async () => {
@@ -53,5 +57,34 @@ describe("README's board configs", () => {
     const ok = await edgerun(['config', 'check', file]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('ok (device driveway, 1 pipelines: driveway)');
+  });
+
+  it('the zones one passes, and its Home Assistant automation names entities the daemon announces for it', async () => {
+    const file = writeForCheck(configs.get('zones')!);
+    const ok = await edgerun(['config', 'check', file]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('ok (device porch, 1 pipelines: drive)');
+
+    const config = parseConfig(readFileSync(file, 'utf8'), file);
+    const p = config.pipelines[0]!;
+    const labels = p.task.labels ?? [];
+    const state = {
+      pipeline: p.id,
+      state: 'running' as const,
+      task: 'detect' as const,
+      labels,
+      events: { zones: Object.entries(p.events.zones).map(([name, z]) => ({ name, ...(z.labels ? { labels: z.labels } : {}) })), snapshots: p.events.snapshots.enabled },
+    };
+    const announced = discoveryMessages({
+      deviceId: config.device.id,
+      pipelineId: p.id,
+      entities: [...detectTask.haEntities(labels), ...runtimeEntities(state, { deviceId: config.device.id, topicPrefix: config.mqtt.topicPrefix })],
+    }).map((m) => (JSON.parse(m.payload) as { default_entity_id: string }).default_entity_id);
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const automation = /^```yaml\n# Home Assistant automation[\s\S]*?^```$/m.exec(readme)?.[0];
+    expect(automation).toBeDefined();
+    const used = [...new Set([...automation!.matchAll(/\b(?:binary_sensor|sensor|image)\.edgerun_[a-z0-9_]+/g)].map((m) => m[0]))];
+    expect(used.length).toBeGreaterThanOrEqual(4);
+    for (const id of used) expect(announced, id).toContain(id);
   });
 });

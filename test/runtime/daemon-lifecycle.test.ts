@@ -101,14 +101,15 @@ device: { id: schema-dev }
 mqtt: { url: ${broker.url}, homeAssistant: { enabled: false } }
 pipelines:
   - id: det
-    source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 10, loop: false }
+    source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 10, loop: true }
     model: { path: ssd_mobilenet_v1_coco_quant_postprocess.tflite }
   - id: cls
     source: { type: testsrc, width: 160, height: 120, fps: 10 }
     model: { path: mobilenet_v1_0.25_128_quant.tflite }
 `),
     );
-    await sub.waitFor((ms) => ms.some((m) => m.topic.endsWith('det/result')) && ms.filter((m) => m.topic.endsWith('cls/result')).length >= 2);
+    // An object needs frames to become an event (the median-score rule), so the image loops until one has started.
+    await sub.waitFor((ms) => ms.some((m) => m.topic.endsWith('det/event')) && ms.filter((m) => m.topic.endsWith('cls/result')).length >= 2);
     await h.stop();
     const of = (suffix: string): unknown[] => sub.messages.filter((m) => m.topic.endsWith(suffix)).map((m) => JSON.parse(m.payload.toString()) as unknown);
     const results = [...of('det/result'), ...of('cls/result')];

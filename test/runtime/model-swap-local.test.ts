@@ -56,6 +56,8 @@ async function nextModel(): Promise<string> {
 describe('unsigned commands on local interfaces (trust.allowUnsignedLocal)', () => {
   it('swaps over HTTP from loopback, rolls back over the embedded broker, and reports it', async () => {
     expect(await nextModel()).toBe(SMALL);
+    // A catalog model carries its catalog entry's version (Home Assistant's model sensor shows it).
+    expect(h.daemon.pipeline('cls')!.status().model?.version).toBe('1');
     const { status, body } = await postJson(`${h.httpUrl}/api/pipelines/cls/model`, command('local-dev', 'cls', { catalog: OTHER }));
     expect(status).toBe(200);
     expect(body).toMatchObject({ ok: true, model: { id: OTHER, engine: 'cpu' }, previous: { id: SMALL } });

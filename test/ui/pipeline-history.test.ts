@@ -37,7 +37,7 @@ describe('PipelineHistory', () => {
       bus.emit('modelChanged', { pipeline: 'cam', model: { ...model, engine: 'edgetpu', reason: 'Edge TPU found' } });
       bus.emit('modelChanged', { pipeline: 'cam', model: { ...model, engine: 'cpu', engineVariant: 'builtin', reason: 'CPU fallback after an Edge TPU failure: invoke failed' } });
       for (let i = 0; i < 40; i++) {
-        bus.emit('event', { v: 1, type: 'new', device: 'd', pipeline: 'cam', id: `e${i}`, label: 'cat', score: 0.9, topScore: 0.9, box: { x: 0, y: 0, w: 1, h: 1 }, startTime: '', frames: 1 });
+        bus.emit('event', { v: 1, type: 'new', device: 'd', pipeline: 'cam', id: `e${i}`, label: 'cat', score: 0.9, topScore: 0.9, box: { x: 0, y: 0, w: 1, h: 1 }, zones: [], enteredZones: [], startTime: '', frames: 1 });
       }
       const after = history.view('cam');
       expect(after.models.map((m) => [m.engine, m.reason])).toEqual([

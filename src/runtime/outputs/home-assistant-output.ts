@@ -18,6 +18,7 @@ import { stateTopic } from '../../transport/mqtt/topics.js';
 import type { PipelineStateMessage } from '../messages.js';
 import type { RuntimeBus } from '../runtime-bus.js';
 import type { Service } from '../service.js';
+import { runtimeEntities } from './ha-runtime-entities.js';
 
 export interface HomeAssistantSettings {
   deviceId: string;
@@ -66,7 +67,8 @@ export class HomeAssistantOutput implements Service {
 
   private onPipelineState(m: PipelineStateMessage): void {
     if (m.state === 'running' && m.task && isTaskName(m.task)) {
-      const entities = taskDefinition(m.task).haEntities(m.labels ?? []);
+      const scope = { deviceId: this.settings.deviceId, topicPrefix: this.settings.topicPrefix };
+      const entities = [...taskDefinition(m.task).haEntities(m.labels ?? []), ...runtimeEntities(m, scope)];
       const discovery = discoveryMessages(
         { deviceId: this.settings.deviceId, pipelineId: m.pipeline, entities },
         {

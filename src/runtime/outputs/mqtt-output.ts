@@ -1,8 +1,12 @@
-/** Results, events, models and stats from the bus to their MQTT topics (results and events through the outbox). */
+/**
+ * Results, events, models and stats from the bus to their MQTT topics (results and events through the outbox).
+ * Counts and snapshots are retained and bypass the outbox: only the latest counts, and a burst of snapshots must
+ * never push results out of the outbox's bound.
+ */
 import type { Logger } from 'pino';
 import { errorMessage } from '../../errors.js';
 import type { Publisher } from '../../transport/mqtt/publisher.js';
-import { eventTopic, modelTopic, resultTopic, statsTopic } from '../../transport/mqtt/topics.js';
+import { countTopic, eventTopic, modelTopic, resultTopic, snapshotTopic, statsTopic } from '../../transport/mqtt/topics.js';
 import type { RuntimeBus } from '../runtime-bus.js';
 import type { Service } from '../service.js';
 
@@ -27,7 +31,10 @@ export class MqttOutput implements Service {
     this.bus.on('event', this.name, (m) => this.send(eventTopic(deviceId, m.pipeline, topicPrefix), m));
     this.bus.on('stats', this.name, (m) => this.send(statsTopic(deviceId, topicPrefix), m));
     this.bus.on('modelChanged', this.name, (m) => this.publisher.publish(modelTopic(deviceId, m.pipeline, topicPrefix), JSON.stringify(m.model), { retain: true, qos: 1 }));
+    this.bus.on('count', this.name, (m) => this.retain(m.pipeline, countTopic(deviceId, m.pipeline, m.zone, m.label, topicPrefix), String(m.count)));
+    this.bus.on('snapshot', this.name, (m) => this.retain(m.pipeline, snapshotTopic(deviceId, m.pipeline, m.label, topicPrefix), m.jpeg));
     this.bus.on('pipelineState', this.name, (m) => {
+      if (m.state === 'removed') this.clearRetained(m.pipeline);
       // A removed pipeline's retained model topic would otherwise describe a pipeline that no longer exists.
       if (m.state === 'removed') this.publisher.publish(modelTopic(deviceId, m.pipeline, topicPrefix), '', { retain: true, qos: 1 });
     });
@@ -35,6 +42,21 @@ export class MqttOutput implements Service {
 
   stop(): void {
     this.bus.off(this.name);
+  }
+
+  /** Retained per-pipeline topics (counts, snapshots), cleared when the pipeline is removed. */
+  private readonly retained = new Map<string, Set<string>>();
+
+  private retain(pipeline: string, topic: string, payload: string | Buffer): void {
+    let topics = this.retained.get(pipeline);
+    if (!topics) this.retained.set(pipeline, (topics = new Set()));
+    topics.add(topic);
+    this.publisher.publish(topic, payload, { retain: true, qos: 1 });
+  }
+
+  private clearRetained(pipeline: string): void {
+    for (const topic of this.retained.get(pipeline) ?? []) this.publisher.publish(topic, '', { retain: true, qos: 1 });
+    this.retained.delete(pipeline);
   }
 
   private send(topic: string, message: object): void {

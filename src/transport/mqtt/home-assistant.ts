@@ -17,12 +17,28 @@ import { DEFAULT_TOPIC_PREFIX, STATUS_OFFLINE, STATUS_ONLINE, stateTopic, status
 
 export const DEFAULT_DISCOVERY_PREFIX = 'homeassistant';
 
-/** One entity, as a task defines it (src/tasks/task-definition.ts's HaEntity). */
+export type HaComponent = 'sensor' | 'binary_sensor' | 'image' | 'event';
+
+/**
+ * One entity, as a task defines it (src/tasks/task-definition.ts's HaEntity) or the runtime adds it (counts,
+ * snapshots, engine, model, rates). Sensors and binary sensors read the pipeline's state topic unless `stateTopic`
+ * says otherwise; an image has no state topic (`imageTopic` carries the JPEG bytes); an event needs `eventTypes`.
+ */
 export interface HaEntitySpec {
-  component: 'sensor' | 'binary_sensor';
+  component: HaComponent;
   suffix: string;
   name: string;
-  valueTemplate: string;
+  /** Required for sensor, binary_sensor and event. */
+  valueTemplate?: string;
+  stateTopic?: string;
+  /** Default: the state topic; false: no attributes. */
+  attributesTopic?: string | false;
+  attributesTemplate?: string;
+  imageTopic?: string;
+  contentType?: string;
+  eventTypes?: readonly string[];
+  deviceClass?: string;
+  entityCategory?: 'diagnostic';
   icon?: string;
   stateClass?: 'measurement';
   unit?: string;
@@ -67,9 +83,18 @@ export interface HaEntityConfig {
   unique_id: string;
   /** `<component>.<id>`; replaces `object_id`, which Home Assistant deprecated in 2025.10 (gone in 2026.4). */
   default_entity_id: string;
-  state_topic: string;
-  value_template: string;
-  json_attributes_topic: string;
+  /** Every component but image (which takes image_topic). */
+  state_topic?: string;
+  value_template?: string;
+  json_attributes_topic?: string;
+  json_attributes_template?: string;
+  /** image: the topic whose payload is the image file itself, and its MIME type. */
+  image_topic?: string;
+  content_type?: string;
+  /** event: the event types value_template may produce (as `event_type` in its JSON). */
+  event_types?: string[];
+  device_class?: string;
+  entity_category?: 'diagnostic';
   availability_topic: string;
   payload_available: string;
   payload_not_available: string;
@@ -103,14 +128,12 @@ export function discoveryMessages(pipeline: HaPipeline, options: HaDiscoveryOpti
     model: options.model ?? 'edgerun',
     ...(options.swVersion ? { sw_version: options.swVersion } : {}),
   };
-  type EntityFields = Partial<HaEntityConfig> & Pick<HaEntityConfig, 'name' | 'value_template'>;
-  const entity = (component: 'sensor' | 'binary_sensor', suffix: string, fields: EntityFields): DiscoveryMessage => {
+  type EntityFields = Partial<HaEntityConfig> & Pick<HaEntityConfig, 'name'>;
+  const entity = (component: HaComponent, suffix: string, fields: EntityFields): DiscoveryMessage => {
     const objectId = `${pipe}_${suffix}`;
     const config: HaEntityConfig = {
       unique_id: `edgerun_${node}_${objectId}`,
       default_entity_id: `${component}.edgerun_${node}_${objectId}`,
-      state_topic: state,
-      json_attributes_topic: state,
       availability_topic: statusTopic(pipeline.deviceId, topicPrefix),
       payload_available: STATUS_ONLINE,
       payload_not_available: STATUS_OFFLINE,
@@ -127,16 +150,30 @@ export function discoveryMessages(pipeline: HaPipeline, options: HaDiscoveryOpti
     };
   };
 
-  return pipeline.entities.map((e) =>
-    entity(e.component, e.suffix, {
+  return pipeline.entities.map((e) => {
+    const stateTopic = e.stateTopic ?? state;
+    const attributes = e.attributesTopic === undefined ? stateTopic : e.attributesTopic;
+    const topics: Partial<HaEntityConfig> =
+      e.component === 'image'
+        ? { image_topic: e.imageTopic ?? '', content_type: e.contentType ?? 'image/jpeg' }
+        : {
+            state_topic: stateTopic,
+            ...(e.valueTemplate !== undefined ? { value_template: e.valueTemplate } : {}),
+            ...(attributes !== false ? { json_attributes_topic: attributes } : {}),
+            ...(attributes !== false && e.attributesTemplate ? { json_attributes_template: e.attributesTemplate } : {}),
+            ...(e.eventTypes ? { event_types: [...e.eventTypes] } : {}),
+          };
+    return entity(e.component, e.suffix, {
       name: `${pipeline.pipelineId} ${e.name}`,
-      value_template: e.valueTemplate,
+      ...topics,
+      ...(e.deviceClass ? { device_class: e.deviceClass } : {}),
+      ...(e.entityCategory ? { entity_category: e.entityCategory } : {}),
       ...(e.icon ? { icon: e.icon } : {}),
       ...(e.stateClass ? { state_class: e.stateClass } : {}),
       ...(e.unit ? { unit_of_measurement: e.unit } : {}),
       ...(e.binary ? { payload_on: 'ON', payload_off: 'OFF' } : {}),
-    }),
-  );
+    });
+  });
 }
 
 /** Empty retained payloads on the same topics: Home Assistant deletes the entities. */

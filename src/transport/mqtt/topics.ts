@@ -29,6 +29,21 @@ export function stateTopic(deviceId: string, pipelineId: string, prefix = DEFAUL
   return `${prefix}/${deviceId}/${pipelineId}/state`;
 }
 
+/** Retained: how many objects of `label` are in `zone` now (`all`: in the frame). */
+export function countTopic(deviceId: string, pipelineId: string, zone: string, label: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/${pipelineId}/${topicLevel(zone)}/${topicLevel(label)}`;
+}
+
+/** Retained: the JPEG of the latest snapshot of an object of `label`. */
+export function snapshotTopic(deviceId: string, pipelineId: string, label: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/${pipelineId}/${topicLevel(label)}/snapshot`;
+}
+
+/** A label as one topic level: no wildcards or separators (COCO's labels have spaces, which MQTT allows). */
+export function topicLevel(text: string): string {
+  return text.replace(/[/#+\u0000]/g, '_') || '_';
+}
+
 /** The daemon's periodic counters. */
 export function statsTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
   return `${prefix}/${deviceId}/stats`;
