@@ -9,6 +9,7 @@ import { EXPLAIN_USAGE, runExplain } from './explain.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
 import { runKeys } from './keys.js';
+import { LEARN_USAGE, runLearn } from './learn.js';
 import { MODELS_USAGE, runModels } from './models.js';
 import { runConfig, runServe } from './serve.js';
 import { runSign } from './sign.js';
@@ -25,6 +26,7 @@ commands:
         --model ID: a catalog or imported model from the store of --state-dir, with its labels and task)
 ${EXPLAIN_USAGE}
   inspect MODEL [--state-dir DIR] [--json]
+${LEARN_USAGE}
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks
   devices [--json]                     runtimes, Edge TPUs (how to install libedgetpu if missing), cameras, microphones
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, Command> = {
   infer: runInfer,
   explain: runExplain,
   inspect: runInspect,
+  learn: runLearn,
   devices: runDevices,
   bench: runBench,
   serve: runServe,
