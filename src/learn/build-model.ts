@@ -1,5 +1,5 @@
 /** Turns a base (extractor, earlier classes) and new examples into the bytes of the imprinted model and its twin. */
-import { appendClassifierHead, packModel, type ModelT } from '../delegates/index.js';
+import { appendClassifierHead, packModel, setClassifierMetadata, withEmbeddedLabels, type ModelT } from '../delegates/index.js';
 import { imprintClass, quantizeWeights, type ImprintedClass } from './imprint.js';
 import { writeImprintingState, type ImprintingState } from './imprinting-state.js';
 import type { LearnBase } from './learn-base.js';
@@ -38,6 +38,7 @@ export function buildImprintedModel(base: LearnBase, examples: readonly ClassExa
     throw new LearnError(`only one class ("${classes[0]?.label ?? ''}"): a classifier needs at least two (add another --class)`);
   }
   const weights = quantizeWeights(classes, base.logitScale);
+  const labels = classes.map((c) => c.label);
   const state: ImprintingState = {
     format: 1,
     logitScale: base.logitScale,
@@ -50,11 +51,13 @@ export function buildImprintedModel(base: LearnBase, examples: readonly ClassExa
       weights: weights.data, classes: classes.length, scale: weights.scale, zeroPoint: weights.zeroPoint,
       logitScale: base.logitScale,
     });
-    grown.description = `edgerun learn: weight imprinting on ${base.extractor.file}; ${classes.length} classes`;
+    const description = `Weight imprinting (edgerun learn) on ${base.extractor.file}: ${labels.join(', ')}. Few-shot; not for decisions about people.`;
+    grown.description = description;
+    setClassifierMetadata(grown, { name: `imprinted on ${base.extractor.file}`, description, labels });
     writeImprintingState(grown, state);
-    return packModel(grown);
+    return withEmbeddedLabels(packModel(grown), labels);
   };
-  const built: BuiltModel = { cpu: grow(base.variants.cpu, base.extractor.file), labels: classes.map((c) => c.label), state };
+  const built: BuiltModel = { cpu: grow(base.variants.cpu, base.extractor.file), labels, state };
   if (base.variants.edgetpu) built.edgetpu = grow(base.variants.edgetpu, base.extractor.file.replace(/\.tflite$/, '_edgetpu.tflite'));
   return built;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync, mkdirSync, readFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openEngine, readModelFile, unpackModel, packModel } from '../../src/delegates/index.js';
+import { openEngine, packModel, readEmbeddedLabels, readModelFile, unpackModel } from '../../src/delegates/index.js';
 import { loadEdgeTpu } from '../../src/delegates/edgetpu/edgetpu-library.js';
 import { resolveDevice } from '../../src/delegates/edgetpu/edgetpu-device.js';
 import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
@@ -70,7 +70,18 @@ describe('edgerun learn (weight imprinting)', () => {
     expect(info.inputs).toEqual(extractor.inputs);
     expect(info.outputs).toHaveLength(1);
     expect(info.outputs[0]).toMatchObject({ dtype: 'uint8', shape: [1, 3], quantization: { scale: 1 / 256, zeroPoint: 0 } });
-    expect(info.metadataNames).toEqual([...extractor.metadataNames, 'edgerun_imprinting']);
+    expect(info.metadataNames).toEqual([...extractor.metadataNames, 'TFLITE_METADATA', 'edgerun_imprinting']);
+  });
+
+  it('carries its labels as Coral classifiers do: TFLite metadata naming labels.txt, the file zipped onto the model', () => {
+    const bytes = readFileSync(pets.files.model);
+    expect(readEmbeddedLabels(bytes, 'pets')).toEqual(['cat', 'dog', 'hotdog']);
+    const meta = readModelFile(bytes).modelMetadata!;
+    expect(meta.associatedFiles).toEqual([
+      expect.objectContaining({ name: 'labels.txt', type: 'TENSOR_AXIS_LABELS', attachedTo: 'output 0' }),
+    ]);
+    expect(meta.description).toMatch(/not for decisions about people/);
+    expect(readEmbeddedLabels(readFileSync(pets.files.edgetpu!), 'pets_edgetpu')).toEqual(['cat', 'dog', 'hotdog']);
   });
 
   it('re-serializing a model with the writer changes nothing the interpreter computes (extractor; SSD with a custom op)', async () => {
@@ -163,6 +174,8 @@ describe('edgerun learn (weight imprinting)', () => {
     let worst = 0;
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
     expect(worst).toBeLessThanOrEqual(1);
+    // The old head's weights are not carried along.
+    expect(readFileSync(grown.files.model).byteLength).toBeLessThan(readFileSync(pets.files.model).byteLength + 2048);
   }, 60_000);
 
   describe('bad input: a clear error, nothing written', () => {
@@ -217,6 +230,11 @@ describe('edgerun learn (weight imprinting)', () => {
     expect(report.classes).toEqual([{ label: 'cat', examples: 1 }, { label: 'dog', examples: 1 }, { label: 'hotdog', examples: 1 }]);
     expect(report.holdout.map((h) => [h.label, path.basename(h.file)])).toEqual([['hotdog', 'hotdog_train_1.bmp']]);
     for (const f of ['cli.tflite', 'cli_edgetpu.tflite', 'cli_labels.txt']) expect(existsSync(path.join(out, f))).toBe(true);
+    const inspect = await edgerun(['inspect', path.join(out, 'cli.tflite')]);
+    expect(inspect.code).toBe(0);
+    expect(inspect.stdout).toMatch(/L2_NORMALIZATION x1\n {2}FULLY_CONNECTED x1\n {2}SOFTMAX x1/);
+    expect(inspect.stdout).toMatch(/classes: cat \(1\), dog \(1\), hotdog \(1\)/);
+    expect(inspect.stdout).toMatch(/embedded labels: cat, dog, hotdog/);
     const bad = await edgerun(['learn', '--extractor', EXTRACTOR, '--class', TRAIN[0]!, '--out', path.join(out, 'x')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/edgerun: LEARN: only one class/);

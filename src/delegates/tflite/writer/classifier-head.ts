@@ -120,14 +120,14 @@ export function splitClassifierHead(model: ModelT): { extractor: ModelT; head: C
   const eg = mainGraph(extractor);
   eg.operators.splice(-3);
   eg.outputs = [l2.inputs[0]!];
-  // The head's tensors and buffers are the last ones appendClassifierHead added; unused ones would be harmless,
-  // but dropping them keeps a regrown model the same size.
+  // Drop the head's weights so a regrown model does not carry them twice: its tensors are the last five
+  // appendClassifierHead added; their buffers are emptied rather than removed, which keeps later indices valid.
   const headTensors = [l2.outputs[0]!, fc.inputs[1]!, fc.inputs[2]!, fc.outputs[0]!, ops[2]!.outputs[0]!];
-  if (Math.min(...headTensors) === eg.tensors.length - 5) {
-    const headBuffers = headTensors.map((i) => eg.tensors[i]!.buffer).filter((b) => b !== 0);
-    eg.tensors.splice(-5);
-    if (headBuffers.length === 2 && Math.min(...headBuffers) === extractor.buffers.length - 2) extractor.buffers.splice(-2);
+  for (const i of headTensors) {
+    const b = eg.tensors[i]!.buffer;
+    if (b !== 0 && extractor.buffers[b]) extractor.buffers[b] = { data: new Uint8Array(0) };
   }
+  if (Math.min(...headTensors) === eg.tensors.length - 5) eg.tensors.splice(-5);
   return {
     extractor,
     head: {
