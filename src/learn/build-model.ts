@@ -19,7 +19,12 @@ export interface BuiltModel {
   state: ImprintingState;
 }
 
-export function buildImprintedModel(base: LearnBase, examples: readonly ClassExamples[], now = new Date()): BuiltModel {
+export function buildImprintedModel(
+  base: LearnBase,
+  examples: readonly ClassExamples[],
+  now = new Date(),
+  holdout?: ImprintingState['holdout'],
+): BuiltModel {
   const classes: ImprintedClass[] = [...base.classes];
   const sources = base.sources.map((s) => [...s]);
   for (const ex of examples) {
@@ -45,6 +50,7 @@ export function buildImprintedModel(base: LearnBase, examples: readonly ClassExa
     extractor: base.extractor,
     classes: classes.map((c, i) => ({ label: c.label, examples: c.examples, norm: c.norm, sources: sources[i]! })),
     createdAt: now.toISOString(),
+    ...(holdout ? { holdout } : {}),
   };
   const grow = (model: ModelT, source: string): Uint8Array => {
     const grown = appendClassifierHead(model, source, {

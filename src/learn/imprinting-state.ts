@@ -14,6 +14,8 @@ export interface ImprintingState {
   extractor: { file: string; sha256: string; embeddingDim: number };
   classes: { label: string; examples: number; norm: number; sources: string[] }[];
   createdAt: string;
+  /** Top-1 on the examples kept out of training, measured on this model's graph when it was learned. */
+  holdout?: { correct: number; total: number; engine: string; at: string; perClass: { label: string; correct: number; total: number }[] };
 }
 
 export function writeImprintingState(model: ModelT, state: ImprintingState): void {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { packModel, type OpenEngineOptions } from '../delegates/index.js';
 import { buildImprintedModel, type BuiltModel, type ClassExamples } from './build-model.js';
 import { Embedder } from './embedder.js';
-import { loadExtractor, loadLearned, type LearnBase } from './learn-base.js';
+import { learnedCard, learnedCardMarkdown, type HoldoutAccuracy } from './learned-card.js';
+import { loadExtractor, loadLearned, sha256, type LearnBase } from './learn-base.js';
 import { LearnError } from './learn-errors.js';
 import { splitHoldout, type ClassSource } from './training-set.js';
 
@@ -36,7 +37,7 @@ export interface HoldoutResult {
 }
 
 export interface LearnFilesResult {
-  files: { model: string; edgetpu?: string; labels: string };
+  files: { model: string; edgetpu?: string; labels: string; card: string };
   built: BuiltModel;
   /** Engine that computed the embeddings. */
   embeddingEngine: string;
@@ -90,44 +91,76 @@ export async function learnFromFiles(req: LearnFilesRequest): Promise<LearnFiles
     } finally {
       embedder.dispose();
     }
-    const built = buildImprintedModel(base, examples);
+    const now = new Date();
+    let built = buildImprintedModel(base, examples, now);
+    let results: HoldoutResult[] = [];
+    if (holdout.length > 0) {
+      // Measured on the graph being written; only the metadata recording the result differs in the final file.
+      const trial = path.join(scratch, `${req.id}.tflite`);
+      await writeFile(trial, built.cpu);
+      const measured = await classifyHoldout(trial, built.labels, holdout, req.engine);
+      results = measured.results;
+      built = buildImprintedModel(base, examples, now, holdoutAccuracy(results, built.labels, measured.engine, now));
+    }
 
     await mkdir(req.outDir, { recursive: true });
     const files: LearnFilesResult['files'] = {
       model: path.join(req.outDir, `${req.id}.tflite`),
       labels: path.join(req.outDir, `${req.id}_labels.txt`),
+      card: path.join(req.outDir, `${req.id}.card.md`),
     };
     await writeAtomic(files.model, built.cpu);
+    const written = [{ name: path.basename(files.model), sha256: sha256(built.cpu) }];
     if (built.edgetpu) {
       files.edgetpu = path.join(req.outDir, `${req.id}_edgetpu.tflite`);
       await writeAtomic(files.edgetpu, built.edgetpu);
+      written.push({ name: path.basename(files.edgetpu), sha256: sha256(built.edgetpu) });
     }
     await writeAtomic(files.labels, built.labels.join('\n') + '\n');
-
-    const results = await classifyHoldout(files.model, built.labels, holdout, req.engine);
+    await writeAtomic(files.card, learnedCardMarkdown(learnedCard(built.state), written));
     return { files, built, embeddingEngine: embedder.engineKind, holdout: results };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-async function classifyHoldout(model: string, labels: string[], holdout: ClassSource[], engine?: OpenEngineOptions): Promise<HoldoutResult[]> {
-  if (holdout.length === 0) return [];
+async function classifyHoldout(
+  model: string,
+  labels: string[],
+  holdout: ClassSource[],
+  engine?: OpenEngineOptions,
+): Promise<{ results: HoldoutResult[]; engine: string }> {
   const classifier = await Embedder.open(model, engine);
   try {
-    const out: HoldoutResult[] = [];
+    const results: HoldoutResult[] = [];
     for (const c of holdout) {
       for (const file of c.files) {
         const scores = await classifier.embedFile(file);
         let best = 0;
         for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
-        out.push({ label: c.label, file, predicted: labels[best] ?? String(best), score: scores[best] ?? 0 });
+        results.push({ label: c.label, file: path.resolve(file), predicted: labels[best] ?? String(best), score: scores[best] ?? 0 });
       }
     }
-    return out;
+    return { results, engine: classifier.engineKind };
   } finally {
     classifier.dispose();
   }
+}
+
+function holdoutAccuracy(results: HoldoutResult[], labels: string[], engine: string, at: Date): HoldoutAccuracy {
+  const perClass = labels
+    .map((label) => {
+      const mine = results.filter((r) => r.label === label);
+      return { label, correct: mine.filter((r) => r.predicted === label).length, total: mine.length };
+    })
+    .filter((c) => c.total > 0);
+  return {
+    correct: results.filter((r) => r.predicted === r.label).length,
+    total: results.length,
+    engine,
+    at: at.toISOString(),
+    perClass,
+  };
 }
 
 async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
