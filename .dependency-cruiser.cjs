@@ -53,7 +53,7 @@ module.exports = {
       name: 'learn-below-runtime',
       severity: 'error',
       comment: 'learn/ (weight imprinting, model writing) uses engines and images; the daemon and CLI call it',
-      from: { path: layer('learn') },
+      from: { path: '^src/(learn|evaluation)/' },
       to: { path: not('sensors', 'transport', 'runtime', 'cli') },
     },
     { name: 'runtime-below-cli', severity: 'error', from: { path: layer('runtime') }, to: { path: layer('cli') } },

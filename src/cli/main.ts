@@ -5,6 +5,7 @@ import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { TASK_NAMES } from '../tasks/task-registry.js';
 import { runBench } from './bench.js';
 import { runDevices } from './devices.js';
+import { EVAL_USAGE, runEval } from './eval.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
@@ -27,6 +28,7 @@ commands:
 ${EXPLAIN_USAGE}
   inspect MODEL [--state-dir DIR] [--json]
 ${LEARN_USAGE}
+${EVAL_USAGE}
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks
   devices [--json]                     runtimes, Edge TPUs (how to install libedgetpu if missing), cameras, microphones
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, Command> = {
   explain: runExplain,
   inspect: runInspect,
   learn: runLearn,
+  eval: runEval,
   devices: runDevices,
   bench: runBench,
   serve: runServe,

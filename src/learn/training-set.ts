@@ -48,7 +48,7 @@ async function listImages(p: string, label: string): Promise<string[]> {
   if (info.isFile()) return [p];
   if (!info.isDirectory()) throw new LearnError(`class "${label}": ${p} is neither a file nor a folder`);
   const names = (await readdir(p, { withFileTypes: true }))
-    .filter((d) => d.isFile() && !d.name.startsWith('.'))
+    .filter((d) => (d.isFile() || d.isSymbolicLink()) && !d.name.startsWith('.'))
     .map((d) => path.join(p, d.name));
   return names.sort();
 }

@@ -199,7 +199,7 @@ function targetMetric(t: CatalogModel['card']['targets'][number]): PerformanceMe
 function actualMetrics(m: Measurement, files: CardFile[]): PerformanceMetric[] {
   const file = files.find((f) => f.sha256 === m.sha256)?.name ?? m.sha256.slice(0, 12);
   const platform = `this device: ${m.host.cpu} (${m.host.cores} cores, ${m.host.arch})`;
-  const source = `${m.source === 'bench' ? 'edgerun models bench' : 'edgerun serve'}, ${m.at}`;
+  const source = `${{ bench: 'edgerun models bench', daemon: 'edgerun serve', eval: 'edgerun eval' }[m.source]}, ${m.at}`;
   if (m.kind === 'latency') {
     const threads = m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : '';
     const note = `${file}, invoke only, ${m.samples} runs${threads}${m.runtime ? `, CPU runtime ${m.runtime}` : ''}`;
