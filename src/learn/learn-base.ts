@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { embeddingOutput, splitClassifierHead, twinPaths, unpackModel, type ModelT } from '../delegates/index.js';
+import { embeddingOutput, embeddingProblem, readModelFile, splitClassifierHead, twinPaths, unpackModel, type ModelT } from '../delegates/index.js';
 import { dequantizeRow, type ImprintedClass } from './imprint.js';
 import { readImprintingState, removeImprintingState, type ImprintingState } from './imprinting-state.js';
 import { LearnError } from './learn-errors.js';
@@ -33,6 +33,10 @@ export async function loadExtractor(file: string, logitScale = DEFAULT_LOGIT_SCA
     throw new LearnError(`${file}: the CPU build ${twins.cpu} is needed beside an _edgetpu extractor (the head is written into both)`);
   }
   const cpuBytes = await readFile(twins.cpu);
+  // Checked on the cheap reader first, so a detector is named as such rather than for what the writer cannot copy.
+  const facts = readModelFile(cpuBytes, { source: twins.cpu }).outputs;
+  const problem = embeddingProblem(facts.map((o) => ({ name: o.name, shape: o.shape, dtype: o.dtype, scales: o.quantization.paramCount })));
+  if (problem !== undefined) throw new LearnError(`${twins.cpu} is not an embedding extractor: ${problem}`);
   const cpu = unpackModel(cpuBytes, twins.cpu);
   if (splitClassifierHead(cpu) !== undefined && readImprintingState(cpu)) {
     throw new LearnError(`${twins.cpu} already carries an imprinted head; pass it as --from to add classes or examples`);

@@ -107,6 +107,20 @@ describe('edgerun learn (weight imprinting)', () => {
     }
   });
 
+  it('refuses by name what the writer could not carry over faithfully', () => {
+    const refuse = (name: string): string => {
+      try {
+        unpackModel(readFileSync(sharedModel(name)), name);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ModelLoadError);
+        return (err as Error).message;
+      }
+      throw new Error(`${name} was not refused`);
+    };
+    expect(refuse('deeplabv3_mnv2_dm05_pascal_quant.tflite')).toMatch(/operators\[64\] \(RESIZE_BILINEAR\) has builtin options of union type 15; the writer copies only Conv2DOptions/);
+    expect(refuse('movenet_single_pose_lightning_ptq.tflite')).toMatch(/Model\.signature_defs are not supported by the writer/);
+  });
+
   it('writes the _edgetpu twin: the custom op goes to the (test double) delegate, the appended head runs on the CPU', async () => {
     expect(pets.files.edgetpu).toBeDefined();
     const info = readModelFile(readFileSync(pets.files.edgetpu!));
@@ -188,10 +202,15 @@ describe('edgerun learn (weight imprinting)', () => {
     };
 
     it('an extractor whose output is not an embedding (a detector)', async () => {
-      const { err, out } = await attempt(TRAIN, sharedModel('ssd_mobilenet_v1_coco_quant_postprocess.tflite'));
-      expect(err).toBeInstanceOf(ModelLoadError);
-      expect((err as Error).message).toMatch(/is not an embedding extractor: it has 4 outputs/);
-      expect(existsSync(out)).toBe(false);
+      for (const [model, why] of [
+        ['ssd_mobilenet_v1_coco_quant_postprocess.tflite', /is not an embedding extractor: it has 4 outputs/],
+        ['yolov8n_full_integer_quant.tflite', /is not an embedding extractor: its output "[^"]+" has shape \[1, 84, 8400\]/],
+      ] as const) {
+        const { err, out } = await attempt(TRAIN, sharedModel(model));
+        expect(err, model).toBeInstanceOf(LearnError);
+        expect((err as Error).message).toMatch(why);
+        expect(existsSync(out)).toBe(false);
+      }
     });
 
     it("is not fooled the other way: a classifier's [1, 1001] uint8 scores are a feature vector too, and learning on them works", async () => {

@@ -34,25 +34,38 @@ export interface ClassifierHead {
   logitScale: number;
 }
 
+interface OutputFacts {
+  name: string;
+  shape: readonly number[];
+  dtype: string;
+  /** Per-tensor scales (1 for per-tensor quantization). */
+  scales: number;
+}
+
+/** Why these graph outputs are not one embedding vector, or undefined when they are. */
+export function embeddingProblem(outputs: readonly OutputFacts[]): string | undefined {
+  if (outputs.length !== 1) {
+    return `it has ${outputs.length} outputs (an extractor has one, a [1, D] or [1, 1, 1, D] feature vector; detectors have several)`;
+  }
+  const t = outputs[0]!;
+  const dims = t.shape.filter((d) => d !== 1);
+  const shapeOk = (t.shape.length === 2 || t.shape.length === 4) && t.shape[0] === 1 && dims.length === 1 && t.shape.at(-1) === dims[0];
+  if (!shapeOk || (dims[0] ?? 0) < 2) return `its output "${t.name}" has shape [${t.shape.join(', ')}]; an embedding is [1, D] or [1, 1, 1, D]`;
+  if (t.dtype !== 'uint8' || t.scales !== 1) return `its output "${t.name}" is ${t.dtype}; the imprinting head needs a per-tensor quantized uint8 embedding`;
+  return undefined;
+}
+
 /** The extractor's single embedding output; ModelLoadError naming what is wrong when it has none. */
 export function embeddingOutput(model: ModelT, source: string): EmbeddingOutput {
   const g = mainGraph(model);
-  const reject = (why: string): ModelLoadError =>
-    new ModelLoadError(`${source} is not an embedding extractor: ${why}`, source);
-  if (g.outputs.length !== 1) {
-    throw reject(`it has ${g.outputs.length} outputs (an extractor has one, a [1, D] or [1, 1, 1, D] feature vector; detectors have several)`);
-  }
+  const outputs = g.outputs.map((i) => {
+    const t = g.tensors[i]!;
+    return { name: t.name, shape: t.shape, dtype: tensorTypeName(t.type), scales: t.quantization?.scale.length ?? 0 };
+  });
+  const problem = embeddingProblem(outputs);
+  if (problem !== undefined) throw new ModelLoadError(`${source} is not an embedding extractor: ${problem}`, source);
   const index = g.outputs[0]!;
-  const t = g.tensors[index]!;
-  const dims = t.shape.filter((d) => d !== 1);
-  const shapeOk = (t.shape.length === 2 || t.shape.length === 4) && t.shape[0] === 1 && dims.length === 1 && t.shape.at(-1) === dims[0];
-  if (!shapeOk || (dims[0] ?? 0) < 2) {
-    throw reject(`its output "${t.name}" has shape [${t.shape.join(', ')}]; an embedding is [1, D] or [1, 1, 1, D]`);
-  }
-  if (t.type !== TensorType.uint8 || t.quantization === undefined || t.quantization.scale.length !== 1) {
-    throw reject(`its output "${t.name}" is ${tensorTypeName(t.type)}; the imprinting head needs a per-tensor quantized uint8 embedding`);
-  }
-  return { tensorIndex: index, name: t.name, dim: dims[0]! };
+  return { tensorIndex: index, name: outputs[0]!.name, dim: Math.max(...outputs[0]!.shape) };
 }
 
 /** A copy of `model` whose only output is the head's class scores. */
