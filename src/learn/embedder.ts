@@ -1,6 +1,6 @@
 /** Runs an embedding extractor (any engine openEngine picks) on image files: one raw embedding per image. */
 import { openEngine, type Engine, type OpenEngineOptions } from '../delegates/index.js';
-import { prepareImage, readImageFile, toInputSpec, type InputSpec } from '../image/index.js';
+import { prepareImage, preprocessImage, readImageFile, toInputSpec, type InputSpec, type RawImage } from '../image/index.js';
 
 export class Embedder {
   private constructor(
@@ -27,6 +27,10 @@ export class Embedder {
   async embedFile(file: string): Promise<Float32Array> {
     const image = await prepareImage(await readImageFile(file), file, this.spec);
     return this.embedTensor(image.tensor);
+  }
+
+  async embedImage(image: RawImage): Promise<Float32Array> {
+    return this.embedTensor((await preprocessImage(image, this.spec)).tensor);
   }
 
   async embedTensor(tensor: ArrayBufferView): Promise<Float32Array> {
