@@ -68,7 +68,7 @@ export async function loadLearned(file: string): Promise<{ base: LearnBase; stri
     const state = readImprintingState(model);
     const parts = splitClassifierHead(model);
     if (state === undefined || parts === undefined) {
-      throw new LearnError(`--from ${p}: not a model edgerun learn wrote (no imprinted head and class state in its metadata)`);
+      throw new LearnError(`${p} is not a model edgerun learn wrote (no imprinted head and class state in its metadata); learn from an extractor first`);
     }
     removeImprintingState(parts.extractor);
     return { state, ...parts };
