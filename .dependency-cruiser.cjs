@@ -1,6 +1,6 @@
 /**
  * Architecture rules, checked by `npm run lint:arch` in CI. Dependencies point inward:
- *   cli → runtime → models → inference → (delegates | tasks | image | audio | explain) → util, errors
+ *   cli → runtime → (models | learn) → inference → (delegates | tasks | image | audio | explain) → util, errors
  * delegates, sensors and transport never import each other; FFI (koffi) only in delegates/ and the sd_notify
  * binding; outside code reaches delegates/ and sensors/ only through their index.ts.
  */
@@ -47,6 +47,13 @@ module.exports = {
       name: 'models-below-runtime',
       severity: 'error',
       from: { path: layer('models') },
+      to: { path: not('sensors', 'transport', 'runtime', 'cli') },
+    },
+    {
+      name: 'learn-below-runtime',
+      severity: 'error',
+      comment: 'learn/ (weight imprinting, model writing) uses engines and images; the daemon and CLI call it',
+      from: { path: '^src/(learn|evaluation)/' },
       to: { path: not('sensors', 'transport', 'runtime', 'cli') },
     },
     { name: 'runtime-below-cli', severity: 'error', from: { path: layer('runtime') }, to: { path: layer('cli') } },

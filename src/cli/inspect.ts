@@ -4,6 +4,7 @@ import { EngineChoiceStore } from '../delegates/index.js';
 import { parseCommandArgs } from './args.js';
 import { parseCpuFlags } from './cpu-flags.js';
 import { onnxReportLines } from './inspect-onnx-text.js';
+import { imprintingSummary, imprintingSummaryLines } from '../learn/imprinting-summary.js';
 
 export async function runInspect(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, 'state-dir': { type: 'string' } });
@@ -13,12 +14,16 @@ export async function runInspect(args: string[]): Promise<number> {
   const cpuChoices = new EngineChoiceStore(parseCpuFlags(values).stateDir)
     .forModel(report.sha256)
     .map((r) => ({ chosen: r.chosen, runtime: r.runtime, machine: r.machine, decidedAt: r.decidedAt }));
+  const imprinting = report.format === 'tflite' && report.metadata.entries.includes('edgerun_imprinting')
+    ? await imprintingSummary(positionals[0]!)
+    : undefined;
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...report, cpuChoices }) + '\n');
+    process.stdout.write(JSON.stringify({ ...report, cpuChoices, ...(imprinting ? { imprinting } : {}) }) + '\n');
     return 0;
   }
+  const imprintingLines = imprinting ? imprintingSummaryLines(imprinting).map((l) => l + '\n') : [];
   const choiceLines = cpuChoices.map((c) => `CPU engine choice: ${c.chosen} (${c.runtime}; ${c.machine}; ${c.decidedAt})\n`);
-  process.stdout.write(formatReport(report) + choiceLines.join(''));
+  process.stdout.write(formatReport(report) + imprintingLines.join('') + choiceLines.join(''));
   return 0;
 }
 

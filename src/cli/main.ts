@@ -5,10 +5,12 @@ import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { TASK_NAMES } from '../tasks/task-registry.js';
 import { runBench } from './bench.js';
 import { runDevices } from './devices.js';
+import { EVAL_USAGE, runEval } from './eval.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
 import { runKeys } from './keys.js';
+import { LEARN_USAGE, runLearn } from './learn.js';
 import { MODELS_USAGE, runModels } from './models.js';
 import { runConfig, runServe } from './serve.js';
 import { runSign } from './sign.js';
@@ -25,6 +27,8 @@ commands:
         --model ID: a catalog or imported model from the store of --state-dir, with its labels and task)
 ${EXPLAIN_USAGE}
   inspect MODEL [--state-dir DIR] [--json]
+${LEARN_USAGE}
+${EVAL_USAGE}
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks
   devices [--json]                     runtimes, Edge TPUs (how to install libedgetpu if missing), cameras, microphones
@@ -45,6 +49,8 @@ const COMMANDS: Record<string, Command> = {
   infer: runInfer,
   explain: runExplain,
   inspect: runInspect,
+  learn: runLearn,
+  eval: runEval,
   devices: runDevices,
   bench: runBench,
   serve: runServe,

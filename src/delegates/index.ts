@@ -20,3 +20,8 @@ export { wasmRuntimeVersion } from './tflite-wasm/tflite-wasm-runtime.js';
 export { EmbeddedFileLimitError, MAX_EMBEDDED_FILE_BYTES, readEmbeddedLabels } from './tflite/tflite-embedded-files.js';
 export { loadTflite } from './tflite/tflite-library.js';
 export { readModelFile, type ModelFileInfo, type ModelTensorInfo } from './tflite/tflite-model-file.js';
+export { unpackModel } from './tflite/writer/unpack-model.js';
+export { packModel } from './tflite/writer/pack-model.js';
+export { appendClassifierHead, embeddingOutput, embeddingProblem, splitClassifierHead, HEAD_OPERATORS, type ClassifierHead, type EmbeddingOutput } from './tflite/writer/classifier-head.js';
+export type { ModelT } from './tflite/writer/model-tables.js';
+export { setClassifierMetadata, withEmbeddedLabels, LABELS_FILE_NAME, type ClassifierMetadata } from './tflite/writer/metadata-writer.js';

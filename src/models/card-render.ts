@@ -62,6 +62,7 @@ export function cardToMarkdown(card: ModelCard): string {
     ...p.files.map((f) => `| ${f.name} | ${f.role} | ${f.size} | \`${f.sha256}\` | ${f.installed ? 'yes' : 'no'} |`),
     '',
     ...p.files.flatMap(fileFactsMarkdown),
+    ...trainingDataMarkdown(p.training_data),
     '## Considerations',
     '',
     '**Intended uses**',
@@ -85,6 +86,21 @@ export function cardToMarkdown(card: ModelCard): string {
     ...metricsMarkdown(card.quantitative_analysis.performance_metrics, card.model_details.imported !== undefined),
   ];
   return out.join('\n') + '\n';
+}
+
+/** A model `edgerun learn` wrote: what it was taught with. */
+function trainingDataMarkdown(t: ModelCard['model_parameters']['training_data']): string[] {
+  if (!t) return [];
+  return [
+    '## Training data',
+    '',
+    `Taught with \`edgerun learn\` at ${t.createdAt} on the extractor ${t.extractor.file} (sha256 \`${t.extractor.sha256}\`).`,
+    '',
+    '| class | examples | sources |',
+    '|---|---|---|',
+    ...t.classes.map((c) => `| ${c.label} | ${c.examples} | ${c.sources.map((s) => `\`${s}\``).join('<br>')} |`),
+    '',
+  ];
 }
 
 function fileFactsMarkdown(f: CardFile): string[] {

@@ -20,7 +20,7 @@ interface MeasurementBase {
   engine: EngineKind;
   /** The model file measured. */
   sha256: string;
-  source: 'bench' | 'daemon';
+  source: 'bench' | 'daemon' | 'eval';
   at: string;
   host: HostInfo;
 }

@@ -2,6 +2,7 @@
  * The model catalog: one YAML file per model family under a directory (the bundled `models/` by default),
  * validated against catalog-schema.ts. Read synchronously: config loading resolves `model: { catalog: ID }` with it.
  */
+import type { LearnedCard } from '../learn/learned-card.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,7 +72,16 @@ export interface CatalogModel {
    * Set for a model imported with `edgerun models import FILE --as ID` (local-catalog.ts): its hand-written fields
    * are empty, `family` is a stand-in.
    */
-  local?: { entryFile: string; from: string; importedAt: string; format: 'tflite' | 'onnx' };
+  local?: {
+    entryFile: string;
+    from: string;
+    importedAt: string;
+    format: 'tflite' | 'onnx';
+    /** A model `edgerun learn` wrote: its own card text, training data and held-out accuracy. */
+    learned?: LearnedCard;
+    /** The hand-written fields the import left empty, when not all of NOT_PROVIDED_FIELDS. */
+    notProvided?: string[];
+  };
 }
 
 /** One file of one catalog model. */

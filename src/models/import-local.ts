@@ -15,6 +15,7 @@ import type { Catalog, CatalogFile, CatalogModel, CatalogTask } from './catalog.
 import { sha256File } from './hash-file.js';
 import { localCatalogDir, localEntryToModel, readLocalEntries, writeLocalEntry, type LocalEntry } from './local-catalog.js';
 import { NotAModelError } from './model-errors.js';
+import { learnedCardOfModel } from '../learn/learned-card.js';
 import type { ModelStore } from './model-store.js';
 
 export type ImportRefusal = 'BAD_MODEL_ID' | 'UNKNOWN_TASK' | 'ID_TAKEN' | 'NO_FILE' | 'BAD_LABELS';
@@ -82,6 +83,9 @@ export async function importLocalModel(store: ModelStore, catalog: Catalog, stat
     labels: labels ? { count: labels.count, file: labels.file } : report.metadata.labels > 0 ? { count: report.metadata.labels, embedded: true } : { count: 0 },
     input: { kind: task === 'keyword' ? 'audio-features' : 'image', shape: report.inputs[0]?.shape ?? [] },
   };
+  // A model `edgerun learn` wrote carries its own card text (training data, uses, limits, held-out accuracy).
+  const learned = report.format === 'tflite' && report.metadata.entries.includes('edgerun_imprinting') ? learnedCardOfModel(bytes, file) : undefined;
+  if (learned) entry.learned = learned;
 
   const dir = localCatalogDir(stateDir);
   const previous = readLocalEntries(dir).entries.find((e) => e.entry.id === req.id)?.entry;

@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { CATALOG_TASKS, MODEL_ID_PATTERN, SHA256_PATTERN } from './catalog-schema.js';
 import { Catalog, loadCatalog, type CatalogFile, type CatalogModel, type CatalogTask } from './catalog.js';
 import { CatalogError } from './model-errors.js';
+import type { LearnedCard } from '../learn/learned-card.js';
 
 /** One `local-catalog/<id>.yaml`. */
 export interface LocalEntry {
@@ -33,6 +34,8 @@ export interface LocalEntry {
   labels: { count: number; embedded?: boolean; file?: CatalogFile };
   /** The first input tensor, read from the file. */
   input: { kind: 'image' | 'audio-features'; shape: number[] };
+  /** The card text a model `edgerun learn` wrote carries in its metadata (learn/learned-card.ts). */
+  learned?: LearnedCard;
 }
 
 export const LOCAL_CATALOG_DIR = 'local-catalog';
@@ -68,6 +71,7 @@ const entrySchema = {
       required: ['kind', 'shape'],
       properties: { kind: { enum: ['image', 'audio-features'] }, shape: { type: 'array', items: { type: 'integer' } } },
     },
+    learned: { type: 'object', required: ['overview', 'training', 'extractor'] },
   },
 } as const;
 
@@ -89,18 +93,24 @@ export const NOT_PROVIDED_FIELDS = [
   'target metrics',
 ] as const;
 
+/** What a learned model's own card supplies: everything but the catalog's provenance fields. */
+const LEARNED_NOT_PROVIDED = ['version', 'owners', 'licence', 'references', 'citation', 'target metrics'];
+
 export function localEntryToModel(entry: LocalEntry, entryFile: string): CatalogModel {
+  const l = entry.learned;
   return {
     id: entry.id,
     name: entry.id,
     version: '',
     task: entry.task,
-    architecture: '',
+    architecture: l?.architecture ?? '',
     input: entry.input,
     labels: entry.labels,
     files: { [entry.model.role]: { name: entry.model.name, size: entry.model.size, sha256: entry.model.sha256 } },
     licence: '',
-    card: { overview: '', intendedUses: [], outOfScope: [], limitations: [], ethical: [], targets: [] },
+    card: l
+      ? { overview: l.overview, intendedUses: l.intendedUses, outOfScope: l.outOfScope, limitations: l.limitations, ethical: l.ethical, targets: [] }
+      : { overview: '', intendedUses: [], outOfScope: [], limitations: [], ethical: [], targets: [] },
     family: {
       family: 'local',
       licence: '',
@@ -110,7 +120,10 @@ export function localEntryToModel(entry: LocalEntry, entryFile: string): Catalog
       citation: '',
       file: entryFile,
     },
-    local: { entryFile, from: entry.from, importedAt: entry.importedAt, format: entry.model.format },
+    local: {
+      entryFile, from: entry.from, importedAt: entry.importedAt, format: entry.model.format,
+      ...(l ? { learned: l, notProvided: LEARNED_NOT_PROVIDED } : {}),
+    },
   };
 }
 

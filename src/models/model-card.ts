@@ -15,6 +15,7 @@ import type { Measurement } from './card-store.js';
 import type { ModelStore } from './model-store.js';
 import { NOT_PROVIDED_FIELDS } from './local-catalog.js';
 import { inspectModelBytes, type ModelReport, type TensorReport } from '../inference/inspect-model.js';
+import type { LearnedCard } from '../learn/learned-card.js';
 
 export interface CardTensor {
   name: string;
@@ -78,6 +79,8 @@ export interface ModelCard {
     output_format: string;
     labels: { count: number; embedded: boolean; file?: string; names?: string[] };
     files: CardFile[];
+    /** A model `edgerun learn` wrote: the examples it was taught with and the extractor it grew from. */
+    training_data?: LearnedCard['training'] & { extractor: LearnedCard['extractor'] };
   };
   considerations: {
     use_cases: { description: string }[];
@@ -121,6 +124,7 @@ export async function buildModelCard(model: CatalogModel, store: ModelStore, mea
   }
   const first = files.find((f) => f.facts)?.facts;
   const fam = model.family;
+  const learned = model.local?.learned;
   return {
     model_details: {
       name: model.name,
@@ -132,7 +136,9 @@ export async function buildModelCard(model: CatalogModel, store: ModelStore, mea
       references: fam.references.map((reference) => ({ reference })),
       citations: fam.citation ? [{ citation: fam.citation }] : [],
       source: fam.source,
-      ...(model.local ? { imported: { from: model.local.from, at: model.local.importedAt, not_provided_by_importer: [...NOT_PROVIDED_FIELDS] } } : {}),
+      ...(model.local
+        ? { imported: { from: model.local.from, at: model.local.importedAt, not_provided_by_importer: model.local.notProvided ?? [...NOT_PROVIDED_FIELDS] } }
+        : {}),
     },
     model_parameters: {
       model_architecture: model.architecture,
@@ -146,6 +152,7 @@ export async function buildModelCard(model: CatalogModel, store: ModelStore, mea
         ...(model.labels.names ? { names: model.labels.names } : {}),
       },
       files,
+      ...(learned ? { training_data: { ...learned.training, extractor: learned.extractor } } : {}),
     },
     considerations: {
       use_cases: model.card.intendedUses.map((description) => ({ description })),
@@ -154,8 +161,24 @@ export async function buildModelCard(model: CatalogModel, store: ModelStore, mea
       ethical_considerations: model.card.ethical.map((e) => ({ name: e.name, mitigation_strategy: e.mitigation })),
     },
     quantitative_analysis: {
-      performance_metrics: [...model.card.targets.map(targetMetric), ...measurements.flatMap((m) => actualMetrics(m, files))],
+      performance_metrics: [
+        ...model.card.targets.map(targetMetric),
+        ...(learned?.holdout ? [holdoutMetric(learned.holdout)] : []),
+        ...measurements.flatMap((m) => actualMetrics(m, files)),
+      ],
     },
+  };
+}
+
+function holdoutMetric(h: NonNullable<LearnedCard['holdout']>): PerformanceMetric {
+  return {
+    type: 'held-out top-1 accuracy',
+    value: Math.round((h.correct / h.total) * 1000) / 10,
+    unit: '%',
+    kind: 'actual',
+    slice: `examples held out of training (${h.correct}/${h.total}; ${h.perClass.map((c) => `${c.label} ${c.correct}/${c.total}`).join(', ')})`,
+    engine: h.engine,
+    source: `edgerun learn, ${h.at}`,
   };
 }
 
@@ -176,7 +199,7 @@ function targetMetric(t: CatalogModel['card']['targets'][number]): PerformanceMe
 function actualMetrics(m: Measurement, files: CardFile[]): PerformanceMetric[] {
   const file = files.find((f) => f.sha256 === m.sha256)?.name ?? m.sha256.slice(0, 12);
   const platform = `this device: ${m.host.cpu} (${m.host.cores} cores, ${m.host.arch})`;
-  const source = `${m.source === 'bench' ? 'edgerun models bench' : 'edgerun serve'}, ${m.at}`;
+  const source = `${{ bench: 'edgerun models bench', daemon: 'edgerun serve', eval: 'edgerun eval' }[m.source]}, ${m.at}`;
   if (m.kind === 'latency') {
     const threads = m.threads ? `, ${m.threads} thread${m.threads > 1 ? 's' : ''}` : '';
     const note = `${file}, invoke only, ${m.samples} runs${threads}${m.runtime ? `, CPU runtime ${m.runtime}` : ''}`;

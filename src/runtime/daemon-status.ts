@@ -1,4 +1,5 @@
 /** What the daemon reports of itself (GET /api/status), and what the HTTP API needs of it. */
+import type { Logger } from 'pino';
 import type { DaemonConfig } from './config.js';
 import type { StatsMessage } from './messages.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -27,6 +28,8 @@ export interface DaemonStatus {
 export interface ApiHost {
   readonly ready: boolean;
   readonly deviceId: string;
+  readonly stateDir: string;
+  readonly logger: Logger;
   readonly models: ModelLifecycle | undefined;
   /** GET /metrics. */
   readonly metrics: DaemonMetrics;

@@ -93,6 +93,14 @@ export class Daemon implements ApiHost {
     return this.config.device.id;
   }
 
+  get stateDir(): string {
+    return this.config.stateDir;
+  }
+
+  get logger(): Logger {
+    return this.log;
+  }
+
   async start(): Promise<DaemonAddresses> {
     const { config, log, bus, services } = this;
     this.probe = await probeEdgeTpu(config.engines.edgetpuLibrary ? { libraryPath: config.engines.edgetpuLibrary } : {});

@@ -4,6 +4,7 @@ import { imageFromMultipart, isMultipartFormData } from '../transport/http/multi
 import { registerSessionRoutes } from '../transport/http/session-routes.js';
 import type { SseHub } from '../transport/http/sse.js';
 import type { ApiHost } from './daemon-status.js';
+import { registerLearnRoutes } from './learn-routes.js';
 import { registerModelRoutes } from './model-routes.js';
 
 export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub): void {
@@ -51,6 +52,7 @@ export function registerHttpApi(http: HttpServer, daemon: ApiHost, sse: SseHub):
   });
 
   registerModelRoutes(http, () => daemon.models);
+  registerLearnRoutes(http, daemon);
 
   http.route('GET', '/metrics', async ({ res }) => {
     const text = await daemon.metrics.render();

@@ -95,6 +95,8 @@ export class Pipeline {
   private loop: Promise<void> | undefined;
   private lastErrorLogged = '';
   private audioLevelDb: number | undefined;
+  /** Listeners on every video frame as it arrives (before the fps limit): live teaching (learn-sessions.ts). */
+  private readonly frameTaps = new Set<(frame: Frame) => void>();
 
   constructor(
     readonly config: PipelineConfig,
@@ -248,8 +250,15 @@ export class Pipeline {
     };
   }
 
+  /** Calls `listener` with each video frame from now on; returns the function that stops it. */
+  tapFrames(listener: (frame: Frame) => void): () => void {
+    this.frameTaps.add(listener);
+    return () => this.frameTaps.delete(listener);
+  }
+
   private onItem(item: SourceItem): void {
     this.counters.framesIn++;
+    if (item.kind !== 'audio') for (const tap of this.frameTaps) tap(item);
     if (item.kind === 'audio' && this.audio) {
       this.audio.put(item);
       return;

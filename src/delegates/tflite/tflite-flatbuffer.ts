@@ -126,6 +126,17 @@ export class FlatTable {
     return this.pos + offset;
   }
 
+  /** Whether field `id` is stored (absent fields read as their schema default). */
+  has(id: number): boolean {
+    const slot = 4 + 2 * id;
+    return slot + 2 <= this.vtableSize && this.fb.u16(this.vtable + slot, `${this.what} (vtable)`) !== 0;
+  }
+
+  f32(id: number, fallback: number, name: string): number {
+    const at = this.field(id, 4, name);
+    return at === undefined ? fallback : this.fb.f32(at, `${this.what}.${name}`);
+  }
+
   i8(id: number, fallback: number, name: string): number {
     const at = this.field(id, 1, name);
     return at === undefined ? fallback : this.fb.i8(at, `${this.what}.${name}`);
