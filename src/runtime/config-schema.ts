@@ -8,6 +8,7 @@ import { modelsConfigSchema, pipelineCatalogRefSchema } from '../models/models-c
 import { SOURCE_DEFINITIONS, SOURCE_TYPES } from '../sensors/index.js';
 import { TASK_NAMES } from '../tasks/task-registry.js';
 import { trustConfigSchema } from '../trust/trust-config.js';
+import { fleetConfigSchema } from './fleet/fleet-config.js';
 
 const sourceSchemas = SOURCE_DEFINITIONS.map((d) => d.schema);
 export { SOURCE_TYPES };
@@ -215,6 +216,7 @@ export const configSchema = {
     },
     models: modelsConfigSchema,
     trust: trustConfigSchema,
+    fleet: fleetConfigSchema,
     log: {
       type: 'object',
       additionalProperties: false,

@@ -14,6 +14,7 @@ import { configSchema } from './config-schema.js';
 import { audioTaskProblems, isAudioSource, type KeywordTaskConfig } from './audio-task-config.js';
 import { modelsConfigProblems, resolveCatalogModels, resolveModelsPaths, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
+import { fleetProblems, type FleetConfig } from './fleet/fleet-config.js';
 
 /** A pipeline's `task.type`: a registered task, or auto. */
 export type TaskName = 'auto' | RegisteredTaskName;
@@ -72,6 +73,7 @@ export interface DaemonConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   models: ModelsConfig;
   trust: TrustConfig;
+  fleet: FleetConfig;
   pipelines: PipelineConfig[];
   /** Where the file was read from (for messages). */
   source: string;
@@ -179,6 +181,7 @@ export function parseConfig(text: string, file: string, options: ConfigOptions =
   resolvePaths(config, path.dirname(path.resolve(file)));
   let problems = [
     ...trustProblems(config.trust),
+    ...fleetProblems(config),
     ...modelsConfigProblems(config.models),
     ...resolveCatalogModels(config.pipelines, config.models, config.stateDir),
   ];

@@ -1,4 +1,5 @@
 /** What the daemon reports of itself (GET /api/status), and what the HTTP API needs of it. */
+import type { DeploymentStateMessage } from '../fleet/deployment-state.js';
 import type { DaemonConfig } from './config.js';
 import type { StatsMessage } from './messages.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -21,6 +22,8 @@ export interface DaemonStatus {
   engines: { tflite: 'cpu'; edgetpu: Record<string, unknown>; tpuQueue: number };
   mqtt: Record<string, unknown>;
   pipelines: (ServingPipeline | FailedPipeline)[];
+  /** With fleet.enabled: the deployment applied, per pipeline state and health, documents refused. */
+  fleet?: DeploymentStateMessage;
 }
 
 /** The daemon as the HTTP API sees it. */

@@ -22,6 +22,7 @@ import type { ApiHost, DaemonStatus, FailedPipeline, ServingPipeline } from './d
 import type { StatsMessage } from './messages.js';
 import { DaemonMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelLifecycle } from './model-lifecycle.js';
+import { FleetAgent } from './fleet/fleet-agent.js';
 import { HomeAssistantOutput } from './outputs/home-assistant-output.js';
 import { MetricsOutput } from './outputs/metrics-output.js';
 import { MqttOutput } from './outputs/mqtt-output.js';
@@ -67,6 +68,7 @@ export class Daemon implements ApiHost {
   private addresses: DaemonAddresses = { mqtt: '' };
   private stopping: Promise<void> | undefined;
   private lifecycle: ModelLifecycle | undefined;
+  private fleet: FleetAgent | undefined;
   /** True once every configured pipeline has been started (or has failed to). */
   ready = false;
 
@@ -114,6 +116,8 @@ export class Daemon implements ApiHost {
       outboxDir: path.join(config.stateDir, 'outbox'),
       outbox: { maxBytes: config.mqtt.outboxMaxBytes },
       qos: config.mqtt.qos,
+      // A fleet device keeps its session: commands sent while it is offline wait at the broker.
+      cleanSession: !config.fleet.enabled,
       logger: log,
       // The embedded broker takes its own credentials; the mqtt.* ones (and TLS files) are for an external broker.
       ...(this.broker ? pick(config.broker, ['username', 'password']) : pick(config.mqtt, ['username', 'password', 'ca', 'cert', 'key'])),
@@ -141,6 +145,20 @@ export class Daemon implements ApiHost {
     );
     this.lifecycle = lifecycle;
     await services.start(lifecycle);
+    if (config.fleet.enabled) {
+      const host = {
+        deviceId: config.device.id,
+        topicPrefix: config.mqtt.topicPrefix,
+        stateDir: config.stateDir,
+        isReady: () => this.ready,
+        pipeline: (id: string) => this.pipelines.get(id),
+        allPipelines: () => this.allPipelines(),
+        models: () => this.lifecycle,
+        onConnect: (cb: () => void) => void publisher.on('connect', cb),
+      };
+      this.fleet = new FleetAgent(config.fleet, config.trust, host, publisher, bus, log);
+      await services.start(this.fleet);
+    }
 
     if (config.http.enabled) {
       const http = new HttpServer({
@@ -244,6 +262,7 @@ export class Daemon implements ApiHost {
         }),
         ...[...this.failed.entries()].map(([id, f]): FailedPipeline => ({ id, state: 'failed', error: f.error })),
       ],
+      ...(this.fleet ? { fleet: this.fleet.status() } : {}),
     };
   }
 
