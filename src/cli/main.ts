@@ -6,6 +6,7 @@ import { TASK_NAMES } from '../tasks/task-registry.js';
 import { runBench } from './bench.js';
 import { runDevices } from './devices.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
+import { runFleet } from './fleet.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
 import { runKeys } from './keys.js';
@@ -36,6 +37,8 @@ ${MODELS_USAGE}
   keys generate [--id NAME] [--out DIR]  an Ed25519 key pair for signing model commands
   sign --key FILE --device D --pipeline P (--catalog ID | --sha256 H [--url U] | --rollback)
                                        print a signed model command (for curl or mosquitto_pub)
+  fleet status|rollout|rollback|history  signed deployments to groups of devices over MQTT, canaries, health
+                                       gates, rollback (edgerun fleet --help)
 
 exit codes: 0 ok, 1 an input or model failed, 2 bad usage`;
 
@@ -52,6 +55,7 @@ const COMMANDS: Record<string, Command> = {
   models: runModels,
   keys: runKeys,
   sign: runSign,
+  fleet: runFleet,
 };
 
 async function main(argv: string[]): Promise<number> {
