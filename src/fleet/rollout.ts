@@ -42,6 +42,8 @@ export interface RolloutReport {
   deploymentId: string;
   /** Device ids in the order they were moved (canaries first). */
   order: string[][];
+  /** Offline at the start: not moved; they apply the group document when they reconnect. */
+  offline: string[];
   failed?: { device: string; reason: string };
   rolledBack: string[];
   progress: DeviceProgress[];
@@ -79,11 +81,11 @@ function servedBy(report: PipelineReport | undefined): string | undefined {
 export async function runRollout(ctl: FleetController, plan: RolloutPlan, onProgress: (p: DeviceProgress[]) => void = () => undefined): Promise<RolloutReport> {
   const members = ctl.members(plan.group);
   if (members.length === 0) throw new RolloutError('NO_DEVICES', `no device reports group ${plan.group} (fleet.groups in its config); \`edgerun fleet status\` lists the devices seen`);
-  const stages = planStages(
-    members.map((d) => d.id),
-    plan.canary,
-    plan.waves,
-  );
+  // An offline device is not moved in a stage (it could not report): it takes the group document when it reconnects.
+  const offline = members.filter((d) => d.online === false).map((d) => d.id);
+  const online = members.filter((d) => d.online !== false).map((d) => d.id);
+  if (online.length === 0) throw new RolloutError('NO_DEVICES', `every device of group ${plan.group} is offline (${offline.join(', ')})`);
+  const stages = planStages(online, plan.canary, plan.waves);
   const deploymentId = `d-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const progress = new Map<string, DeviceProgress>();
   stages.forEach((s, i) => s.forEach((device) => progress.set(device, { device, stage: i, step: 'waiting' })));
@@ -97,7 +99,7 @@ export async function runRollout(ctl: FleetController, plan: RolloutPlan, onProg
   /** What each moved device served before, for the rollback. */
   const previous = new Map<string, { base: DeploymentDocument['pipelines']; sha256?: string }>();
   const moved: string[] = [];
-  const report = (ok: boolean, extra: Partial<RolloutReport> = {}): RolloutReport => ({ ok, deploymentId, order: stages, rolledBack: [], progress: [...progress.values()], ...extra });
+  const report = (ok: boolean, extra: Partial<RolloutReport> = {}): RolloutReport => ({ ok, deploymentId, order: stages, offline, rolledBack: [], progress: [...progress.values()], ...extra });
   show();
 
   let failure: { device: string; reason: string } | undefined;
