@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,explain]`: figures and ratios measured side by
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,explain,fleet]`: figures and ratios measured side by
  * side in one run. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
  * it) is the daemon's throughput and latency alone.
  */
@@ -8,6 +8,7 @@ import { benchAudio } from './audio.js';
 import { benchChoice } from './choice.js';
 import { benchDaemon, benchDaemonLatency } from './daemon.js';
 import { benchExplain } from './explain.js';
+import { benchFleet } from './fleet.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { benchOnnx } from './onnx.js';
 import { rssMb } from './stats.js';
@@ -28,6 +29,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   onnx: benchOnnx,
   choice: benchChoice,
   explain: benchExplain,
+  fleet: benchFleet,
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);
