@@ -33,10 +33,11 @@ function device(i: number): Promise<MqttClient> {
   const publishState = (): void => void client.publish(`edgerun/${id}/deployment/state`, JSON.stringify({ ...state, updatedAt: new Date().toISOString() }), { qos: 1, retain: true });
   const reconcile = (): void => {
     const doc = docs.get(own) ?? docs.get(groupTopic);
-    if (!doc || (doc.deploymentId === state.deploymentId && state.settled)) return;
+    const source = docs.has(own) ? 'device' : `group:${group}`;
+    if (!doc || (doc.deploymentId === state.deploymentId && doc.seq === state.seq && source === state.source && state.settled)) return;
     const want = doc.pipelines.cls!.model;
     const sha = 'sha256' in want ? want.sha256 : `${want.catalog}`.padEnd(64, '0').slice(0, 64);
-    state = { ...state, deploymentId: doc.deploymentId, seq: doc.seq, source: docs.has(own) ? 'device' : `group:${group}`, settled: false, pipelines: { cls: { state: 'pending' } } };
+    state = { ...state, deploymentId: doc.deploymentId, seq: doc.seq, source, settled: false, pipelines: { cls: { state: 'pending' } } };
     publishState();
     setTimeout(() => {
       if (state.deploymentId !== doc.deploymentId) return;

@@ -62,7 +62,11 @@ async function one(size: number): Promise<string[]> {
     timeoutMs: 600_000,
   });
   const rolloutS = (Date.now() - t2) / 1000;
-  await ctl.waitFor(() => (ctl.members('sim').every((d) => d.state?.source === 'group:sim' && d.state.settled) ? true : undefined), 300_000, () => new Error('group document not settled'));
+  const allOnGroup = (): boolean => ctl.members('sim').every((d) => d.state?.source === 'group:sim' && d.state.settled);
+  for (let waited = 0; !allOnGroup(); waited += 250) {
+    if (waited > 300_000) throw new Error('group document not settled');
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const settleS = (Date.now() - t2) / 1000;
   const after = await sysCounters(broker.url);
   const rss1 = process.memoryUsage().rss;

@@ -51,9 +51,12 @@ export class FleetController {
   /** Documents this controller published, republished after a reconnect (the broker may have lost them). */
   private readonly published = new Map<string, string>();
   private listeners = new Set<() => void>();
+  /** Listeners of one device's messages: a rollout to thousands waits per device without checking every one on each message. */
+  private deviceListeners = new Map<string, Set<() => void>>();
   answerRequests: boolean;
   /** Messages the broker carried to this controller, for the load figures. */
   received = 0;
+  private maxSeq = 0;
 
   private constructor(
     readonly client: MqttClient,
@@ -103,13 +106,22 @@ export class FleetController {
   }
 
   /** Calls `cb` after every message that changed the view; returns the unsubscribe. */
-  onChange(cb: () => void): () => void {
-    this.listeners.add(cb);
-    return () => this.listeners.delete(cb);
+  onChange(cb: () => void, device?: string): () => void {
+    if (device === undefined) {
+      this.listeners.add(cb);
+      return () => this.listeners.delete(cb);
+    }
+    let set = this.deviceListeners.get(device);
+    if (!set) this.deviceListeners.set(device, (set = new Set()));
+    set.add(cb);
+    return () => set.delete(cb);
   }
 
-  /** Resolves when `check` holds (evaluated on every change), or rejects with `timeoutError()` after `ms`. */
-  waitFor<T>(check: () => T | undefined, ms: number, timeoutError: () => Error): Promise<T> {
+  /**
+   * Resolves when `check` holds (evaluated on every change, or only on `device`'s messages when given), or rejects
+   * with `timeoutError()` after `ms`.
+   */
+  waitFor<T>(check: () => T | undefined, ms: number, timeoutError: () => Error, device?: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const first = check();
       if (first !== undefined) return resolve(first);
@@ -123,7 +135,7 @@ export class FleetController {
         clearTimeout(timer);
         off();
         resolve(v);
-      });
+      }, device);
     });
   }
 
@@ -141,18 +153,20 @@ export class FleetController {
 
   /** A seq above every one seen, and at least the clock's milliseconds (so two controllers rarely collide). */
   nextSeq(): number {
-    let max = 0;
-    for (const d of this.docs.values()) max = Math.max(max, d.seq);
-    for (const d of this.devices.values()) max = Math.max(max, d.state?.seq ?? 0, ...(d.state?.refused ?? []).map((r) => r.seq ?? 0));
-    for (const h of this.histories.values()) for (const e of h) max = Math.max(max, e.seq);
-    return Math.max(Date.now(), max + 1);
+    this.maxSeq = Math.max(Date.now(), this.maxSeq + 1);
+    return this.maxSeq;
+  }
+
+  /** Keeps the highest seq seen in documents, device states, refusals and histories. */
+  private noteSeq(...seqs: (number | undefined)[]): void {
+    for (const s of seqs) if (typeof s === 'number' && s > this.maxSeq) this.maxSeq = s;
   }
 
   async publishDoc(doc: DeploymentDocument): Promise<void> {
     const topic = 'group' in doc.target ? groupDeploymentTopic(doc.target.group, this.prefix) : deviceDeploymentTopic(doc.target.device, this.prefix);
     const text = JSON.stringify(doc);
     this.published.set(topic, text);
-    this.docs.set(topic, doc);
+    this.setDoc(topic, doc);
     await this.client.publishAsync(topic, text, { qos: 1, retain: true });
   }
 
@@ -177,6 +191,11 @@ export class FleetController {
     await this.client.endAsync();
   }
 
+  private setDoc(topic: string, doc: DeploymentDocument): void {
+    this.docs.set(topic, doc);
+    this.noteSeq(doc.seq);
+  }
+
   private device(id: string): DeviceView {
     let d = this.devices.get(id);
     if (!d) this.devices.set(id, (d = { id, fps: {} }));
@@ -192,8 +211,12 @@ export class FleetController {
         const group = parts[2]!;
         if (parts[3] === 'deployment') {
           if (payload.length === 0) this.docs.delete(topic);
-          else this.docs.set(topic, JSON.parse(payload.toString()) as DeploymentDocument);
-        } else if (parts[3] === 'history' && payload.length > 0) this.histories.set(group, JSON.parse(payload.toString()) as HistoryEntry[]);
+          else this.setDoc(topic, JSON.parse(payload.toString()) as DeploymentDocument);
+        } else if (parts[3] === 'history' && payload.length > 0) {
+          const list = JSON.parse(payload.toString()) as HistoryEntry[];
+          this.histories.set(group, list);
+          this.noteSeq(...list.map((e) => e.seq));
+        }
       } else if (parts.length === 3 && parts[2] === 'status') {
         const d = this.device(parts[1]!);
         d.online = payload.toString() === 'online';
@@ -205,10 +228,11 @@ export class FleetController {
         d.lastSeen = Date.now();
       } else if (parts.length === 3 && parts[2] === 'deployment') {
         if (payload.length === 0) this.docs.delete(topic);
-        else this.docs.set(topic, JSON.parse(payload.toString()) as DeploymentDocument);
+        else this.setDoc(topic, JSON.parse(payload.toString()) as DeploymentDocument);
       } else if (parts.length === 4 && parts[2] === 'deployment' && parts[3] === 'state' && payload.length > 0) {
         const d = this.device(parts[1]!);
         d.state = JSON.parse(payload.toString()) as DeploymentStateMessage;
+        this.noteSeq(d.state.seq);
         d.lastSeen = Date.now();
       } else if (parts.length === 4 && parts[2] === 'deployment' && parts[3] === 'request') {
         this.answer(parts[1]!, payload);
@@ -218,6 +242,9 @@ export class FleetController {
       return;
     }
     for (const cb of [...this.listeners]) cb();
+    const device = parts[1] !== 'fleet' ? parts[1] : undefined;
+    const own = device !== undefined ? this.deviceListeners.get(device) : undefined;
+    if (own) for (const cb of [...own]) cb();
   }
 
   /** Republishes the documents a device follows, retained, when the broker may have lost them. */

@@ -180,6 +180,7 @@ async function waitApplied(ctl: FleetController, device: string, deploymentId: s
       },
       plan.timeoutMs,
       () => new RolloutError('TIMEOUT', `did not report applied within ${Math.round(plan.timeoutMs / 1000)} s (${describeView(ctl.devices.get(device))})`),
+      device,
     );
     if (r.state === 'failed') return { device, reason: `swap failed: ${r.error?.code ?? '?'}: ${r.error?.message ?? ''}` };
     if (r.health) {
@@ -253,6 +254,7 @@ async function rollBack(
           },
           plan.timeoutMs,
           () => new Error('timeout'),
+          device,
         );
         done.push(device);
         step(device, 'rolled-back');
