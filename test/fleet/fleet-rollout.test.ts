@@ -223,3 +223,21 @@ describe('a good rollout through two bridged brokers', () => {
     expect(h.current.deploymentId).toBe(report.deploymentId);
   });
 });
+
+describe('a broker restarted mid-rollout', () => {
+  it('loses every retained message and session, and the rollout still completes: the controller republishes, devices ask again', async () => {
+    let restarted: Promise<void> | undefined;
+    const report = await runRollout(ctl, { ...plan({ catalog: V1_05 }, 'errors=0,score>=0.5'), waves: ['100%'] }, (progress) => {
+      if (!restarted && progress.some((p) => p.device === 'dev-0' && p.step === 'pending')) restarted = edge.restart();
+    });
+    expect(restarted).toBeDefined();
+    await restarted;
+    expect(report.failed?.reason).toBeUndefined();
+    expect(report.ok).toBe(true);
+    for (const d of devices) expect(serving(d)).toBe(V1_05_SHA);
+    // The group document is back on the restarted broker: a device starting now would find it.
+    const probe = await Collector.connect(edge.url, ['edgerun/fleet/lab/deployment']);
+    await probe.waitFor((m) => m.some((x) => x.payload.length > 0 && (JSON.parse(x.payload.toString()) as DeploymentDocument).deploymentId === report.deploymentId));
+    await probe.close();
+  });
+});
