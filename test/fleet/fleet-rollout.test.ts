@@ -135,20 +135,20 @@ describe('documents a device refuses', () => {
 });
 
 describe('bad rollouts halt at the canary and roll it back', () => {
-  const cases: [string, RolloutPlan['model'], RegExp][] = [
-    ['a model that fails verification (wrong sha256)', { sha256: randomBytes(32).toString('hex'), url: '' }, /swap failed: .*sha256/i],
-    ['a model that fails the task check (DeepLab on a classify pipeline)', { sha256: '', url: '' }, /swap failed: TASK_MISMATCH/],
-    ['a model that loads but is worse (MobileNet v1 0.25 for v2: the score gate)', { catalog: V1_025 }, /gate: score>=0\.8 failed: ratio 0\.[0-7]\d*, mean top score/],
+  // The file server starts in beforeAll, so the models are named by functions.
+  const cases: [string, () => RolloutPlan['model'], RegExp][] = [
+    ['a model that fails verification (wrong sha256)', () => ({ sha256: randomBytes(32).toString('hex'), url: `${files.url}/v1.tflite` }), /swap failed: .*sha256/i],
+    [
+      'a model that fails the task check (DeepLab on a classify pipeline)',
+      () => ({ sha256: sha(readFileSync(sharedModel('deeplabv3_mnv2_dm05_pascal_quant.tflite'))), url: `${files.url}/deeplab.tflite` }),
+      /swap failed: TASK_MISMATCH/,
+    ],
+    ['a model that loads but is worse (MobileNet v1 0.25 for v2: the score gate)', () => ({ catalog: V1_025 }), /gate: score>=0\.8 failed: ratio 0\.[0-7]\d*, mean top score/],
   ];
-  cases[0]![1] = { sha256: randomBytes(32).toString('hex'), url: '' };
 
   it.each(cases)('%s', async (_name, model, reason) => {
-    if ('sha256' in model) {
-      const deeplab = model.sha256 === '';
-      Object.assign(model, deeplab ? { sha256: sha(readFileSync(sharedModel('deeplabv3_mnv2_dm05_pascal_quant.tflite'))), url: `${files.url}/deeplab.tflite` } : { url: `${files.url}/v1.tflite` });
-    }
     const lastSeen = new Map(devices.map((d) => [d.id, stateMessages(d.id).at(-1)?.deploymentId]));
-    const report = await runRollout(ctl, plan(model));
+    const report = await runRollout(ctl, plan(model()));
     expect(report.ok).toBe(false);
     expect(report.failed?.device).toBe('dev-0');
     expect(report.failed?.reason).toMatch(reason);
