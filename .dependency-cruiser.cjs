@@ -1,6 +1,7 @@
 /**
  * Architecture rules, checked by `npm run lint:arch` in CI. Dependencies point inward:
  *   cli → runtime → (models | learn) → inference → (delegates | tasks | image | audio | explain) → util, errors
+ *   cli, runtime → fleet (deployment documents, health gates, the controller) → transport, trust, util, errors
  * delegates, sensors and transport never import each other; FFI (koffi) only in delegates/ and the sd_notify
  * binding; outside code reaches delegates/ and sensors/ only through their index.ts.
  */
@@ -16,38 +17,45 @@ module.exports = {
       severity: 'error',
       comment: 'engines know nothing of capture, transport, the daemon or the model store',
       from: { path: layer('delegates') },
-      to: { path: not('sensors', 'transport', 'runtime', 'cli', 'models', 'inference', 'trust', 'tasks', 'audio', 'image') },
+      to: { path: not('sensors', 'transport', 'runtime', 'cli', 'models', 'inference', 'trust', 'tasks', 'audio', 'image', 'fleet') },
     },
     {
       name: 'sensors-stand-alone',
       severity: 'error',
       from: { path: layer('sensors') },
-      to: { path: not('delegates', 'transport', 'runtime', 'cli', 'models', 'inference', 'trust', 'tasks', 'audio', 'image') },
+      to: { path: not('delegates', 'transport', 'runtime', 'cli', 'models', 'inference', 'trust', 'tasks', 'audio', 'image', 'fleet') },
     },
     {
       name: 'transport-stand-alone',
       severity: 'error',
       from: { path: layer('transport') },
-      to: { path: not('delegates', 'sensors', 'runtime', 'cli', 'models', 'inference', 'trust', 'tasks', 'audio', 'image') },
+      to: { path: not('delegates', 'sensors', 'runtime', 'cli', 'models', 'inference', 'trust', 'tasks', 'audio', 'image', 'fleet') },
     },
     {
       name: 'pure-leaves',
       severity: 'error',
       comment: 'tasks, image, audio, explain, util and trust are leaves: pure decoders, pixels, features, saliency methods, helpers, signatures',
       from: { path: '^src/(tasks|image|audio|explain|util|trust)/' },
-      to: { path: not('delegates', 'sensors', 'transport', 'runtime', 'cli', 'models', 'inference') },
+      to: { path: not('delegates', 'sensors', 'transport', 'runtime', 'cli', 'models', 'inference', 'fleet') },
+    },
+    {
+      name: 'fleet-below-runtime',
+      severity: 'error',
+      comment: 'the fleet protocol and controller run on a laptop without the daemon: only transport (topics, mqtt), trust and util',
+      from: { path: layer('fleet') },
+      to: { path: not('delegates', 'sensors', 'runtime', 'cli', 'models', 'inference', 'tasks', 'image', 'audio', 'explain') },
     },
     {
       name: 'inference-below-models',
       severity: 'error',
       from: { path: layer('inference') },
-      to: { path: not('sensors', 'transport', 'runtime', 'cli', 'models', 'trust') },
+      to: { path: not('sensors', 'transport', 'runtime', 'cli', 'models', 'trust', 'fleet') },
     },
     {
       name: 'models-below-runtime',
       severity: 'error',
       from: { path: layer('models') },
-      to: { path: not('sensors', 'transport', 'runtime', 'cli') },
+      to: { path: not('sensors', 'transport', 'runtime', 'cli', 'fleet') },
     },
     {
       name: 'learn-below-runtime',

@@ -7,6 +7,7 @@ import { runBench } from './bench.js';
 import { runDevices } from './devices.js';
 import { EVAL_USAGE, runEval } from './eval.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
+import { runFleet } from './fleet.js';
 import { runInfer } from './infer.js';
 import { runInspect } from './inspect.js';
 import { runKeys } from './keys.js';
@@ -40,6 +41,8 @@ ${MODELS_USAGE}
   keys generate [--id NAME] [--out DIR]  an Ed25519 key pair for signing model commands
   sign --key FILE --device D --pipeline P (--catalog ID | --sha256 H [--url U] | --rollback)
                                        print a signed model command (for curl or mosquitto_pub)
+  fleet status|rollout|rollback|history  signed deployments to groups of devices over MQTT, canaries, health
+                                       gates, rollback (edgerun fleet --help)
 
 exit codes: 0 ok, 1 an input or model failed, 2 bad usage`;
 
@@ -58,6 +61,7 @@ const COMMANDS: Record<string, Command> = {
   models: runModels,
   keys: runKeys,
   sign: runSign,
+  fleet: runFleet,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,7 @@ import { SOURCE_DEFINITIONS, SOURCE_TYPES } from '../sensors/index.js';
 import { TASK_NAMES } from '../tasks/task-registry.js';
 import { trustConfigSchema } from '../trust/trust-config.js';
 import { eventsConfigSchema } from './events/events-config.js';
+import { fleetConfigSchema } from './fleet/fleet-config.js';
 
 const sourceSchemas = SOURCE_DEFINITIONS.map((d) => d.schema);
 export { SOURCE_TYPES };
@@ -229,6 +230,7 @@ export const configSchema = {
     },
     models: modelsConfigSchema,
     trust: trustConfigSchema,
+    fleet: fleetConfigSchema,
     log: {
       type: 'object',
       additionalProperties: false,

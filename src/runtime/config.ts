@@ -15,6 +15,7 @@ import { audioTaskProblems, isAudioSource, type KeywordTaskConfig } from './audi
 import { modelsConfigProblems, resolveCatalogModels, resolveModelsPaths, type ModelsConfig } from '../models/models-config.js';
 import { trustProblems, type TrustConfig } from '../trust/trust-config.js';
 import { eventsProblems, type EventsConfig } from './events/events-config.js';
+import { fleetProblems, type FleetConfig } from './fleet/fleet-config.js';
 
 /** A pipeline's `task.type`: a registered task, or auto. */
 export type TaskName = 'auto' | RegisteredTaskName;
@@ -76,6 +77,7 @@ export interface DaemonConfig {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   models: ModelsConfig;
   trust: TrustConfig;
+  fleet: FleetConfig;
   pipelines: PipelineConfig[];
   /** Where the file was read from (for messages). */
   source: string;
@@ -187,6 +189,7 @@ export function parseConfig(text: string, file: string, options: ConfigOptions =
   resolvePaths(config, path.dirname(path.resolve(file)));
   let problems = [
     ...trustProblems(config.trust),
+    ...fleetProblems(config),
     ...modelsConfigProblems(config.models),
     ...resolveCatalogModels(config.pipelines, config.models, config.stateDir),
   ];

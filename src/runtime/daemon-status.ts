@@ -1,5 +1,6 @@
 /** What the daemon reports of itself (GET /api/status), and what the HTTP API needs of it. */
 import type { Logger } from 'pino';
+import type { DeploymentStateMessage } from '../fleet/deployment-state.js';
 import type { DaemonConfig } from './config.js';
 import type { StatsMessage } from './messages.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -22,6 +23,8 @@ export interface DaemonStatus {
   engines: { tflite: 'cpu'; edgetpu: Record<string, unknown>; tpuQueue: number };
   mqtt: Record<string, unknown>;
   pipelines: (ServingPipeline | FailedPipeline)[];
+  /** With fleet.enabled: the deployment applied, per pipeline state and health, documents refused. */
+  fleet?: DeploymentStateMessage;
 }
 
 /** The daemon as the HTTP API sees it. */

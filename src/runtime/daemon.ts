@@ -27,6 +27,7 @@ import type { ApiHost, DaemonStatus, FailedPipeline, ServingPipeline } from './d
 import type { StatsMessage } from './messages.js';
 import { DaemonMetrics, type MetricsSnapshot } from './metrics.js';
 import { ModelLifecycle } from './model-lifecycle.js';
+import { FleetAgent } from './fleet/fleet-agent.js';
 import { HomeAssistantOutput } from './outputs/home-assistant-output.js';
 import { OutboxHealthOutput } from './outputs/outbox-health-output.js';
 import { MetricsOutput } from './outputs/metrics-output.js';
@@ -76,6 +77,7 @@ export class Daemon implements ApiHost {
   private lifecycle: ModelLifecycle | undefined;
   /** Viewer frames (snapshot.jpg, stream.mjpeg, the web UI). */
   readonly frames: FrameHub;
+  private fleet: FleetAgent | undefined;
   /** True once every configured pipeline has been started (or has failed to). */
   ready = false;
 
@@ -132,6 +134,8 @@ export class Daemon implements ApiHost {
       outboxDir: path.join(config.stateDir, 'outbox'),
       outbox: { maxBytes: config.mqtt.outboxMaxBytes },
       qos: config.mqtt.qos,
+      // A fleet device keeps its session: commands sent while it is offline wait at the broker.
+      cleanSession: !config.fleet.enabled,
       logger: log,
       // The embedded broker takes its own credentials; the mqtt.* ones (and TLS files) are for an external broker.
       ...(this.broker ? pick(config.broker, ['username', 'password']) : pick(config.mqtt, ['username', 'password', 'ca', 'cert', 'key'])),
@@ -164,6 +168,20 @@ export class Daemon implements ApiHost {
     );
     this.lifecycle = lifecycle;
     await services.start(lifecycle);
+    if (config.fleet.enabled) {
+      const host = {
+        deviceId: config.device.id,
+        topicPrefix: config.mqtt.topicPrefix,
+        stateDir: config.stateDir,
+        isReady: () => this.ready,
+        pipeline: (id: string) => this.pipelines.get(id),
+        allPipelines: () => this.allPipelines(),
+        models: () => this.lifecycle,
+        onConnect: (cb: () => void) => void publisher.on('connect', cb),
+      };
+      this.fleet = new FleetAgent(config.fleet, config.trust, host, publisher, bus, log);
+      await services.start(this.fleet);
+    }
 
     if (config.http.enabled) {
       const http = new HttpServer({
@@ -278,6 +296,7 @@ export class Daemon implements ApiHost {
         }),
         ...[...this.failed.entries()].map(([id, f]): FailedPipeline => ({ id, state: 'failed', error: f.error })),
       ],
+      ...(this.fleet ? { fleet: this.fleet.status() } : {}),
     };
   }
 

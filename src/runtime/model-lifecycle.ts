@@ -4,7 +4,7 @@
  * after the trust checks, and the card measurements of what it serves.
  */
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/index.js';
+import type { EdgeTpuProbeResult, EngineChoice } from '../delegates/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { CardStore } from '../models/card-store.js';
 import { loadCatalog, type Catalog } from '../models/catalog.js';
@@ -17,7 +17,8 @@ import { ActiveModels, configuredKey, type ModelTarget } from './active-models.j
 import { CardRecorder } from './card-recorder.js';
 import type { DaemonConfig, PipelineConfig } from './config.js';
 import { BadCommandError, correlationIdOf, parseModelCommand, type ModelCommand } from './model-command.js';
-import { ModelSwapper } from './model-swapper.js';
+import { ModelSwapper, type SwapOutcome } from './model-swapper.js';
+import type { ModelRef } from './model-command.js';
 import type { Pipeline } from './pipeline.js';
 import type { ActiveModel } from '../inference/active-model.js';
 import type { RuntimeBus } from './runtime-bus.js';
@@ -162,6 +163,11 @@ export class ModelLifecycle implements Service {
     const entry = this.active.get(id, configuredKey(configured));
     const active = pipeline.status().model;
     return { ...(active ? { active } : {}), current: entry?.current ?? { kind: 'config' }, history: entry?.history ?? [] };
+  }
+
+  /** A swap through the same path as a remote command, for a caller that did its own trust checks (fleet documents). */
+  swap(pipelineId: string, ref: ModelRef, engine?: EngineChoice): Promise<SwapOutcome> {
+    return this.swapper.swap(pipelineId, ref, engine);
   }
 
   /** Runs one swap or rollback command; never throws: failures are answers. */

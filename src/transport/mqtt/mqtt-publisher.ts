@@ -53,6 +53,8 @@ export interface MqttPublisherOptions {
   /** Directory of the on-disk outbox; one publisher per directory. */
   outboxDir: string;
   outbox?: OutboxOptions;
+  /** false: a persistent session (the broker keeps subscriptions and queues QoS 1 messages while offline). Default true. */
+  cleanSession?: boolean;
   username?: string;
   password?: string;
   /** PEM file paths, read by start(). */
@@ -235,7 +237,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> implements Mess
       rejectUnauthorized: o.rejectUnauthorized ?? true,
       protocolVersion: o.protocolVersion ?? 4,
       keepalive: o.keepalive ?? 30,
-      clean: true,
+      clean: o.cleanSession ?? true,
       reconnectPeriod: o.reconnectMinMs ?? 1000,
       reconnectOnConnackError: true,
       connectTimeout: o.connectTimeoutMs ?? 10_000,

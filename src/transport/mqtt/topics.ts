@@ -62,3 +62,28 @@ export function commandResultTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREF
 export function outboxTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
   return `${prefix}/${deviceId}/outbox`;
 }
+
+/** Retained, signed: the desired state of one device (beats its groups'). */
+export function deviceDeploymentTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/deployment`;
+}
+
+/** Retained, signed: the desired state of a group of devices (`fleet.groups`). */
+export function groupDeploymentTopic(group: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/fleet/${group}/deployment`;
+}
+
+/** Retained: what a device applied, per pipeline, with health. */
+export function deploymentStateTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/deployment/state`;
+}
+
+/** A device asks for its documents on connect (a broker that lost its retained messages); a controller answers. */
+export function deploymentRequestTopic(deviceId: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/${deviceId}/deployment/request`;
+}
+
+/** Retained: the group's last deployments (the controller's record, for `fleet history` and `fleet rollback`). */
+export function groupHistoryTopic(group: string, prefix = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/fleet/${group}/history`;
+}
