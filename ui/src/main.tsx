@@ -9,6 +9,7 @@ import { DevicePage } from './pages/device.js';
 import { LivePage } from './pages/live.js';
 import { loadModels, ModelsPage, type ModelsView } from './pages/models.js';
 import { PipelinePage } from './pages/pipeline.js';
+import { TeachPage } from './pages/teach.js';
 import './style.css';
 
 interface NavEntry {
@@ -18,6 +19,7 @@ interface NavEntry {
 
 export const PAGES: NavEntry[] = [
   { path: 'live', title: 'Live' },
+  { path: 'teach', title: 'Teach' },
   { path: 'models', title: 'Models' },
   { path: 'device', title: 'Device' },
 ];
@@ -140,6 +142,7 @@ function App() {
         {page === 'pipeline' && (
           <PipelinePage p={pipelines.find((p) => p.id === route[1])} events={events} catalogIds={new Set((models?.catalog ?? []).map((m) => m.id))} onUnauthorized={unauthorized} />
         )}
+        {page === 'teach' && <TeachPage pipelines={pipelines} selected={route[1]} onUnauthorized={unauthorized} />}
         {page === 'models' && <ModelsPage status={status} models={models} reload={reloadModels} />}
         {page === 'device' && <DevicePage />}
       </main>
