@@ -7,7 +7,7 @@ import type { Box } from '../tasks/geometry.js';
 import { MaskPainter } from './mask-image.js';
 import { cellCentre, mapPeak, type SaliencyMap } from './saliency-map.js';
 import type { Scorer } from './scorer.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 /** Zhang et al.'s tolerance: a hit when the map's maximum lies within 15 px of the object. */
 export const POINTING_TOLERANCE_PX = 15;

@@ -9,7 +9,7 @@ import { BudgetClock, type ExplainBudget } from './budget.js';
 import { MaskPainter } from './mask-image.js';
 import type { GridSize, SaliencyMap } from './saliency-map.js';
 import type { Scorer } from './scorer.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 export interface RiseOptions {
   masks: number;

@@ -9,7 +9,7 @@ import { deletionCurve, distanceToBox, insertionCurve, pointingHit, randomMap } 
 import { rise, riseMask } from '../../src/explain/rise.js';
 import { gridFor, mapPeak, cellCentre, peakToMean } from '../../src/explain/saliency-map.js';
 import type { Scorer } from '../../src/explain/scorer.js';
-import { seededRandom } from '../../src/explain/seeded-random.js';
+import { seededRandom } from '../../src/util/seeded-random.js';
 
 const W = 160;
 const H = 120;

@@ -1,40 +1,19 @@
 // Teaching a pipeline from its live frames: a daemon serving a cat/dog model learned from the pycoral images, over a
 // folder of hotdog images, collects 5 frames as "hotdog" (embeddings and thumbnails under stateDir), applies them
 // through the ordinary swap command, publishes hotdog results, and rolls back to cat/dog.
-import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { learnFromFiles } from '../../src/learn/learn-files.js';
-import { collectClasses } from '../../src/learn/training-set.js';
-import { sharedMedia, sharedModel } from '../helpers/paths.js';
+import { teachingFixture } from '../helpers/teaching-fixture.js';
 import { Collector } from '../transport/mqtt-collector.js';
 import { makeConfig, startDaemon, tempDir, type Harness } from './daemon-harness.js';
 
-const img = (name: string): string => sharedMedia(`imprinting/${name}`);
 const dir = tempDir('edgerun-live-learn-');
 
 let h: Harness;
 let sub: Collector;
 beforeAll(async () => {
-  const two = await learnFromFiles({
-    extractor: sharedModel('mobilenet_v1_1.0_224_quant_embedding_extractor.tflite'),
-    classes: await collectClasses([`cat=${img('cat_train_0.bmp')}`, `dog=${img('dog_train_0.bmp')}`]),
-    outDir: path.join(dir, 'model'), id: 'two', engine: { engine: 'cpu' },
-  });
-  const frames = path.join(dir, 'frames');
-  mkdirSync(frames);
-  for (const f of ['hotdog_train_0.bmp', 'hotdog_train_1.bmp', 'hotdog_test_0.bmp']) symlinkSync(img(f), path.join(frames, f));
-  h = await startDaemon(makeConfig(`
-device: { id: teach-dev }
-broker: { host: 127.0.0.1, port: 0 }
-trust: { allowUnsignedLocal: true }
-mqtt: { homeAssistant: { enabled: false } }
-pipelines:
-  - id: teach
-    source: { type: images, path: "${frames}", fps: 4, loop: true }
-    model: { path: "${two.files.model}", engine: cpu }
-    task: { type: classify, topK: 1 }
-`, { stateDir: path.join(dir, 'state') }));
+  const fixture = await teachingFixture(dir, 'teach-dev');
+  h = await startDaemon(makeConfig(fixture.yaml, { stateDir: path.join(dir, 'state') }));
   const url = (h.daemon.status().mqtt as { url: string }).url;
   sub = await Collector.connect(url, ['edgerun/teach-dev/teach/result']);
 }, 120_000);

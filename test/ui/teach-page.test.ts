@@ -1,18 +1,15 @@
 // The Teach page in a real Chromium against a real daemon (in this process) serving a cat/dog model learned from the
 // pycoral images, over a folder of hotdog images: type a label, capture 5 frames, see their thumbnails, apply, and
 // the live results name the new class.
-import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUi } from '../../ui/build.js';
-import { learnFromFiles } from '../../src/learn/learn-files.js';
-import { collectClasses } from '../../src/learn/training-set.js';
 import { launchChromium } from '../helpers/chromium.js';
-import { repoRoot, sharedMedia, sharedModel } from '../helpers/paths.js';
+import { repoRoot } from '../helpers/paths.js';
+import { teachingFixture } from '../helpers/teaching-fixture.js';
 import { makeConfig, startDaemon, tempDir, type Harness } from '../runtime/daemon-harness.js';
 
-const img = (name: string): string => sharedMedia(`imprinting/${name}`);
 const dir = tempDir('edgerun-teach-ui-');
 let h: Harness;
 let browser: Browser;
@@ -21,29 +18,10 @@ beforeAll(async () => {
   const uiDir = path.join(dir, 'ui');
   await buildUi(uiDir);
   process.env.EDGERUN_UI_DIR = uiDir;
-  const two = await learnFromFiles({
-    extractor: sharedModel('mobilenet_v1_1.0_224_quant_embedding_extractor.tflite'),
-    classes: await collectClasses([`cat=${img('cat_train_0.bmp')}`, `dog=${img('dog_train_0.bmp')}`]),
-    outDir: path.join(dir, 'model'),
-    id: 'two',
-    engine: { engine: 'cpu' },
-  });
-  const frames = path.join(dir, 'frames');
-  mkdirSync(frames);
-  for (const f of ['hotdog_train_0.bmp', 'hotdog_train_1.bmp', 'hotdog_test_0.bmp']) symlinkSync(img(f), path.join(frames, f));
+  const fixture = await teachingFixture(dir, 'teach-ui', 2);
   h = await startDaemon(
     makeConfig(
-      `
-device: { id: teach-ui }
-broker: { host: 127.0.0.1, port: 0 }
-trust: { allowUnsignedLocal: true }
-mqtt: { homeAssistant: { enabled: false } }
-pipelines:
-  - id: teach
-    source: { type: images, path: "${frames}", fps: 4, loop: true }
-    model: { path: "${two.files.model}", engine: cpu }
-    task: { type: classify, topK: 2 }
-`,
+      fixture.yaml,
       { stateDir: path.join(dir, 'state') },
     ),
   );
