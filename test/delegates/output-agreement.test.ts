@@ -65,6 +65,17 @@ describe('quantized score vectors', () => {
     expect(compareOutputs(reference, [candidate])).toMatchObject({ agrees: true });
   });
 
+  it('count whole quantization steps: values exactly 4 steps apart are within a 4-step tolerance', () => {
+    // An SSD-like output scale: dequantized in float32, a 4-step difference divides out to 4.000005 for some values.
+    const s = 0.0235294122248888;
+    const ref = Float32Array.from({ length: 1000 }, (_, i) => ((i * 7) % 240) * s);
+    const got = Float32Array.from({ length: 1000 }, (_, i) => ((i * 7) % 240 + (i % 10 === 0 ? 4 : 0)) * s);
+    expect(compareOutputs([{ data: ref, scale: s }], [got])).toMatchObject({ agrees: true, worst: 1 });
+    // one step more on those values is beyond it
+    const beyond = Float32Array.from({ length: 1000 }, (_, i) => ((i * 7) % 240 + (i % 10 === 0 ? 5 : 0)) * s);
+    expect(compareOutputs([{ data: ref, scale: s }], [beyond])).toMatchObject({ agrees: false, detail: expect.stringMatching(/100\/1000 values beyond 4 steps/) });
+  });
+
   it('disagree when many values move beyond tolerance, or the top-1 moves', () => {
     const shifted = reference[0]!.data.map((v, i) => (i % 2 ? v + 10 * scale : v));
     expect(compareOutputs(reference, [shifted]).agrees).toBe(false);
