@@ -6,27 +6,19 @@
  *
  *   npm run build && npx tsx bench/metrics-scrape.ts [scrapes] [path/to/cli/main.js]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/sensors/helpers.js';
 import { startMosquitto } from '../test/transport/mosquitto.js';
+import { procStat, startHttpDaemon } from './http-daemon.js';
 import { fmt, percentile } from './stats.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(root, '../shared');
 const scrapes = Number(process.argv[2] ?? 1000);
 const main = path.resolve(process.argv[3] ?? path.join(root, 'dist/cli/main.js'));
-const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=200'];
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function proc(pid: number): { cpuTicks: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return { cpuTicks: Number(fields[11]) + Number(fields[12]), rssMb: rssKb / 1024 };
-}
 
 async function serve(brokerUrl: string, pipelines: string): Promise<{ pid: number; url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'edgerun-bench-metrics-'));
@@ -37,27 +29,7 @@ async function serve(brokerUrl: string, pipelines: string): Promise<{ pid: numbe
     `device: { id: bench-metrics }\nmodelsDir: ${path.join(shared, 'models')}\nstateDir: ${dir}\nhttp: { port: ${port} }\n` +
       `mqtt: { url: ${brokerUrl}, statsIntervalS: 3600, homeAssistant: { enabled: false } }\nlog: { level: warn }\npipelines:\n${pipelines}`,
   );
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, main, 'serve', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`edgerun serve exited (${child.exitCode})`);
-    const ready = await fetch(`${url}/healthz`)
-      .then((r) => r.json() as Promise<{ ready: boolean }>)
-      .then((h) => h.ready)
-      .catch(() => false);
-    if (ready) break;
-    await wait(100);
-  }
-  return {
-    pid: child.pid!,
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return startHttpDaemon(main, file, port);
 }
 
 const broker = await startMosquitto();
@@ -67,7 +39,7 @@ try {
     .join('');
   const d = await serve(broker.url, three);
   await wait(10_000);
-  const rssBefore = proc(d.pid).rssMb;
+  const rssBefore = procStat(d.pid).rssMb;
   const times: number[] = [];
   let bytes = 0;
   for (let i = 0; i < scrapes; i++) {
@@ -77,7 +49,7 @@ try {
     bytes = Buffer.byteLength(text);
   }
   await wait(2_000);
-  const rssAfter = proc(d.pid).rssMb;
+  const rssAfter = procStat(d.pid).rssMb;
   await d.stop();
   console.log(
     `3 pipelines, ${scrapes} scrapes: median ${fmt(percentile(times, 50))} ms, p99 ${fmt(percentile(times, 99))} ms, body ${bytes} bytes; ` +
@@ -87,9 +59,9 @@ try {
   // One image at start, then nothing: the pipeline, broker connection and timers are live, no scrapes.
   const idle = await serve(broker.url, `  - id: idle\n    source: { type: images, path: "${path.join(shared, 'media', 'cat.bmp')}", fps: 0.001, loop: true }\n    model: { path: mobilenet_v1_0.25_128_quant.tflite }\n`);
   await wait(2_000);
-  const a = proc(idle.pid);
+  const a = procStat(idle.pid);
   await wait(20_000);
-  const b = proc(idle.pid);
+  const b = procStat(idle.pid);
   await idle.stop();
   console.log(`idle, one pipeline, 20 s: ${(b.cpuTicks - a.cpuTicks) / 20}% of a core (${b.cpuTicks - a.cpuTicks} ticks); RSS ${b.rssMb.toFixed(1)} MB`);
 } finally {

@@ -6,7 +6,6 @@
  * - the browser transport: bytes and framing cost per frame, MJPEG part vs an SSE event carrying base64;
  * - the UI bundle's JavaScript + CSS, gzipped.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,20 +13,13 @@ import { chooseCpuEngine } from '../src/delegates/cpu-choice/choose-cpu-engine.j
 import { formatSseEvent } from '../src/transport/http/sse.js';
 import { freePort } from '../test/sensors/helpers.js';
 import { buildUi } from '../ui/build.js';
+import { procStat, startHttpDaemon } from './http-daemon.js';
 import { fmt, percentile, table } from './stats.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(root, '../shared');
-const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=200'];
 const TICKS_PER_S = 100;
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function proc(pid: number): { cpuTicks: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return { cpuTicks: Number(fields[11]) + Number(fields[12]), rssMb: rssKb / 1024 };
-}
 
 interface Daemon {
   pid: number;
@@ -46,28 +38,7 @@ async function serve(fps: number): Promise<Daemon> {
       `mqtt: { statsIntervalS: 3600, homeAssistant: { enabled: false } }\nlog: { level: warn }\npipelines:\n` +
       `  - id: cam\n    source: { type: testsrc, width: 640, height: 480, fps: ${fps} }\n    model: { path: mobilenet_v2_1.0_224_quant.tflite }\n    task: { type: classify, topK: 1 }\n`,
   );
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`edgerun serve exited (${child.exitCode})`);
-    const ready = await fetch(`${url}/healthz`)
-      .then((r) => r.json() as Promise<{ ready: boolean }>)
-      .then((h) => h.ready)
-      .catch(() => false);
-    if (ready) break;
-    await wait(100);
-  }
-  return {
-    pid: child.pid!,
-    url,
-    stateDir: dir,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return { ...(await startHttpDaemon(path.join(root, 'dist/cli/main.js'), file, port)), stateDir: dir };
 }
 
 interface CamStats {
@@ -109,13 +80,13 @@ async function phase(d: Daemon, watched: boolean, seconds: number): Promise<Phas
   const v = watched ? viewer(d) : undefined;
   await wait(1500); // the viewer attached, the first frames out
   const a = await camStats(d);
-  const pa = proc(d.pid);
+  const pa = procStat(d.pid);
   const f0 = v?.frames() ?? 0;
   const b0 = v?.bytes() ?? 0;
   const t0 = performance.now();
   await wait(seconds * 1000);
   const b = await camStats(d);
-  const pb = proc(d.pid);
+  const pb = procStat(d.pid);
   const s = (performance.now() - t0) / 1000;
   const out: Phase = {
     watched,

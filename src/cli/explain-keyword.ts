@@ -1,7 +1,7 @@
 /** `edgerun explain --model KEYWORD_MODEL CLIP.wav`: which part of the clip, and which band, carried the keyword. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { openEngine, type OpenEngineOptions } from '../delegates/index.js';
-import { explainKeyword, type KeywordExplanation } from '../explain/explain-keyword.js';
+import { explainKeyword } from '../explain/explain-keyword.js';
 import { heatmapOverlayPng } from '../explain/heatmap-overlay.js';
 import { AudioModelRunner } from '../inference/audio-model-runner.js';
 import { keywordExplainModelOf } from '../inference/explain-model.js';
@@ -21,7 +21,7 @@ export interface KeywordExplainArgs {
 const round = (n: number, d = 4): number => Math.round(n * 10 ** d) / 10 ** d;
 
 /** The feature window as a greyscale picture (time left to right, low frequencies at the bottom), 8 px per cell. */
-function featureImage(e: KeywordExplanation, tensor: ArrayLike<number>, frames: number, channels: number): { data: Buffer; width: number; height: number; channels: 3 } {
+function featureImage(tensor: ArrayLike<number>, frames: number, channels: number): { data: Buffer; width: number; height: number; channels: 3 } {
   const scale = 8;
   const width = frames * scale;
   const height = channels * scale;
@@ -39,7 +39,6 @@ function featureImage(e: KeywordExplanation, tensor: ArrayLike<number>, frames: 
       data.fill(Math.round(((v - min) / Math.max(1e-9, max - min)) * 255), (y * width + x) * 3, (y * width + x) * 3 + 3);
     }
   }
-  void e;
   return { data, width, height, channels: 3 };
 }
 
@@ -51,13 +50,13 @@ export async function runExplainKeyword(a: KeywordExplainArgs): Promise<number> 
     const samples = resampleLinear(downmixToMono(wav.samples, wav.channels), wav.sampleRate, runner.sampleRate);
     const model = keywordExplainModelOf(runner, samples);
     const e = await explainKeyword(model, a.classId, a.budgetMs !== undefined ? { budgetMs: a.budgetMs } : {});
-    const window = model.windows.find((w) => (w.startSample * 1000) / model.sampleRate === e.target.window.startMs);
+    const window = model.windows[e.windowIndex];
     if (a.out && window) {
       // Flip the map so rows run high to low frequency like the picture.
       const { width, height, values } = e.run.map;
       const flipped = new Float32Array(values.length);
       for (let r = 0; r < height; r++) flipped.set(values.subarray(r * width, (r + 1) * width), (height - 1 - r) * width);
-      await writeFile(a.out, await heatmapOverlayPng(featureImage(e, window.tensor, model.frames, model.channels), { width, height, values: flipped }));
+      await writeFile(a.out, await heatmapOverlayPng(featureImage(window.tensor, model.frames, model.channels), { width, height, values: flipped }));
     }
     const frameMs = model.frameStrideMs;
     const json = {

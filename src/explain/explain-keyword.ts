@@ -21,6 +21,8 @@ export interface KeywordExplainModel {
 
 export interface KeywordExplanation {
   target: { class: number; label: string; score: number; window: { startMs: number; endMs: number } };
+  /** Index of the explained window in the model's `windows`. */
+  windowIndex: number;
   run: BandRun;
   /** Where in the clip the peak cell lies (ms from the clip's start) and which mel channel. */
   peak: { ms: number; channel: number };
@@ -63,6 +65,7 @@ export async function explainKeyword(model: KeywordExplainModel, classId: number
   const p = mapPeak(run.map);
   return {
     target: { class: id, label: model.labels[id] ?? String(id), score: best.score, window: { startMs, endMs } },
+    windowIndex: best.window,
     run,
     peak: { ms: Math.round(startMs + (p.col + 0.5) * model.frameStrideMs), channel: p.row },
     evaluated: run.evaluated,
