@@ -25,13 +25,18 @@ const OperatorField = {
 const BufferField = { data: 0, offset: 1 } as const;
 const MetadataField = { name: 0, buffer: 1 } as const;
 
-export function unpackModel(bytes: Uint8Array, source: string): ModelT {
+export interface UnpackOptions {
+  /** Read a model with signature defs, leaving them out (a reader that will not write the model back, e.g. a converter). */
+  ignoreSignatureDefs?: boolean;
+}
+
+export function unpackModel(bytes: Uint8Array, source: string, options: UnpackOptions = {}): ModelT {
   checkModelBytes(bytes, source);
   const fb = new FlatBuffer(bytes, source, 'TFLite model');
   const model = fb.root('Model');
   const refuse = (what: string, why: string): ModelLoadError =>
     new ModelLoadError(`${source}: cannot rewrite this model: ${what} ${why}`, source);
-  if (model.vector(ModelField.signatureDefs, 4, 'signature_defs')?.length) {
+  if (!options.ignoreSignatureDefs && model.vector(ModelField.signatureDefs, 4, 'signature_defs')?.length) {
     throw refuse('Model.signature_defs', 'are not supported by the writer (they name tensors the new graph changes)');
   }
   const operatorCodes = model.tables(ModelField.operatorCodes, 'operator_codes').map(readOperatorCode);
