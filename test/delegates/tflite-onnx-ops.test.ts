@@ -39,6 +39,7 @@ beforeAll(async () => {
     cases.push(...(await singleOpCases(bytes, input, s.model, new Set(s.ops), 2)));
   }
   cases.push(dequantizeCase(cases.find((c) => c.op === 'QUANTIZE')!));
+  cases.push(asOtherOp(cases.find((c) => c.op === 'LOGISTIC')!, 'RELU'));
 }, 120_000);
 
 const engines: { dispose(): void }[] = [];
@@ -99,6 +100,14 @@ async function compareCase(c: SingleOpCase, weightStorage: 'int8' | 'uint8'): Pr
 
 function num(data: TensorData, i: number): number {
   return Number(data[i]!);
+}
+
+/** The same tensors under another unary op (RELU: no shared quantized model has a standalone one). */
+function asOtherOp(c: SingleOpCase, op: string): SingleOpCase {
+  const m = unpackModel(c.model, 'case');
+  const g = m.subgraphs[0]!;
+  m.operatorCodes[g.operators[0]!.opcodeIndex] = { builtinCode: BUILTIN_OPERATOR_NAMES.indexOf(op), version: 1 };
+  return { label: `${c.label} made ${op}`, op, model: packModel(m), inputs: c.inputs };
 }
 
 /** DEQUANTIZE from the first QUANTIZE case: the same tensors, the output made float32 (no shared model has one that converts). */

@@ -48,6 +48,7 @@ const CONVERTERS: Record<string, Converter> = {
   SUB: (c, s) => convertBinary(c, s, 'Sub'),
   MUL: (c, s) => convertBinary(c, s, 'Mul'),
   LOGISTIC: (c, s) => convertUnary(c, s, 'Sigmoid'),
+  RELU: (c, s) => convertUnary(c, s, 'Relu'),
   SOFTMAX: (c, s) => convertSoftmax(c, s),
   FULLY_CONNECTED: (c, s, o) => convertFullyConnected(c, s, o),
   QUANTIZE: (c, s) => convertQuantize(c, s),

@@ -1,5 +1,5 @@
 /**
- * ADD, SUB, MUL, LOGISTIC, SOFTMAX, FULLY_CONNECTED, QUANTIZE, DEQUANTIZE as DQ → float op → Q groups, which ORT
+ * ADD, SUB, MUL, LOGISTIC, RELU, SOFTMAX, FULLY_CONNECTED, QUANTIZE, DEQUANTIZE as DQ → float op → Q groups, which ORT
  * fuses into its quantized kernels (QLinearAdd, QLinearMul, QLinearSigmoid, QLinearSoftmax, QGemm) where it has one.
  */
 import { option, type ConversionContext, type OpSite } from '../conversion-context.js';
@@ -14,7 +14,7 @@ export function convertBinary(ctx: ConversionContext, site: OpSite, onnxOp: 'Add
   ctx.quantizeInto(ctx.fusedActivation(y, option(op.builtinOptions, 0, 0), out, site), out, site);
 }
 
-export function convertUnary(ctx: ConversionContext, site: OpSite, onnxOp: 'Sigmoid'): void {
+export function convertUnary(ctx: ConversionContext, site: OpSite, onnxOp: 'Sigmoid' | 'Relu'): void {
   const { op } = site;
   const y = ctx.builder.op(onnxOp, [ctx.dequantized(op.inputs[0]!, site)], onnxOp.toLowerCase());
   ctx.quantizeInto(y, op.outputs[0]!, site);
