@@ -1,6 +1,6 @@
 /** `edgerun bench MODEL`: every CPU candidate side by side, and the one the auto choice picks. */
 import { readFile } from 'node:fs/promises';
-import { calibrate, referenceCandidate, tfliteCpuCandidates, readModelFile, modelFormatOf } from '../delegates/index.js';
+import { allCpuCandidates, calibrate, referenceCandidate, readModelFile, modelFormatOf } from '../delegates/index.js';
 import { UsageError } from '../errors.js';
 import { numberOption, parseCommandArgs } from './args.js';
 
@@ -18,7 +18,13 @@ export async function runBench(args: string[]): Promise<number> {
   if (modelFormatOf(bytes, model) !== 'tflite') throw new UsageError(`bench compares CPU runtimes for .tflite models; "${model}" is not one`);
   const info = readModelFile(bytes, { source: model });
   const options = { source: model, ...(threads !== undefined ? { threads } : {}) };
-  const { engine, calibration } = await calibrate(referenceCandidate(bytes, options), tfliteCpuCandidates(bytes, options).candidates, {
+  // converted afresh (no cache) so the conversion time is measured
+  const conversions: string[] = [];
+  const candidates = allCpuCandidates(bytes, {
+    ...options,
+    onConversion: (variant, c) => conversions.push(`${variant}: converted to ONNX in ${c.convertMs} ms (${(c.converted.onnx.length / 1e6).toFixed(1)} MB)`),
+  }).candidates;
+  const { engine, calibration } = await calibrate(referenceCandidate(bytes, options), candidates, {
     budgetMs,
     minRuns: 10,
     maxRuns: 1000,
@@ -27,7 +33,7 @@ export async function runBench(args: string[]): Promise<number> {
   });
   engine.dispose();
   if (values.json) {
-    process.stdout.write(JSON.stringify({ model, ...calibration }) + '\n');
+    process.stdout.write(JSON.stringify({ model, ...calibration, conversions }) + '\n');
     return 0;
   }
   const rows = calibration.results.map((r) => [
@@ -37,11 +43,12 @@ export async function runBench(args: string[]): Promise<number> {
     r.runs?.toString() ?? '-',
     r.rssMb?.toFixed(1) ?? '-',
     r.agrees ? 'yes' : 'no',
-    r.note ?? '',
+    r.note ?? (r.id === calibration.reference ? 'reference' : r.agreement ?? ''),
   ]);
-  const header = ['candidate', 'p50 ms', 'p99 ms', 'runs', 'RSS +MB', 'agrees', 'note'];
+  const header = ['candidate', 'p50 ms', 'p99 ms', 'runs', 'RSS +MB', 'agrees', 'note / agreement'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stdout.write([line(header), ...rows.map(line), `chosen: ${calibration.chosen} (reference ${calibration.reference})`].join('\n') + '\n');
+  const chosen = `chosen: ${calibration.chosen} (reference ${calibration.reference})`;
+  process.stdout.write([line(header), ...rows.map(line), ...conversions, chosen].join('\n') + '\n');
   return 0;
 }

@@ -12,6 +12,9 @@ export { ONNX_GRAPH_OPTIMIZATIONS, type OnnxGraphOptimization } from './onnx/def
 export type { CpuChoice } from './cpu-choice/choose-cpu-engine.js';
 export { calibrate } from './cpu-choice/cpu-calibration.js';
 export { referenceCandidate, tfliteCpuCandidates } from './cpu-choice/cpu-candidates.js';
+export { allCpuCandidates } from './cpu-choice/all-cpu-candidates.js';
+export { convertTfliteToOnnx, CONVERTER_VERSION, CONVERTIBLE_OPS } from './tflite-onnx/convert-tflite.js';
+export { ConversionError } from './tflite-onnx/conversion-error.js';
 export { EngineChoiceStore, defaultCliStateDir, machineFingerprint } from './cpu-choice/engine-choice-store.js';
 export { probeEdgeTpu, type EdgeTpuProbeResult } from './edgetpu/edgetpu-probe.js';
 export { onnxRuntimeStatus, type OnnxRuntimeStatus } from './onnx/onnx-availability.js';

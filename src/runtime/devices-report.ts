@@ -60,6 +60,8 @@ export async function devicesReport(
   if (tflite.available) engines.push('cpu');
   if (tflite.available && edgetpu.available && edgetpu.devices.length > 0) engines.push('edgetpu');
   const onnx = onnxRuntimeStatus();
+  // the TFLite graph converted to ONNX: needs ONNX Runtime, and TFLite itself as calibration's reference
+  if (tflite.available && onnx.available) tflite.cpuVariants?.push('onnx-converted');
   if (onnx.available) engines.push('onnx');
   const store = new EngineChoiceStore(options.stateDir ?? defaultCliStateDir());
   const machine = machineFingerprint();

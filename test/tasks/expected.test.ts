@@ -1,7 +1,8 @@
 /**
  * Every CPU-reachable row of ../shared/EXPECTED.md, three times: on TFLite's builtin kernels (the reference of engine
  * choice), on whatever CPU runtime the auto choice picks on this machine (calibrated once per model, cached in a
- * temporary state directory), and on the WASM TFLite runtime, a candidate of that choice.
+ * temporary state directory), on the WASM TFLite runtime, a candidate of that choice, and on the model converted to
+ * ONNX and run by ONNX Runtime (the `onnx-converted` candidate), which refuses the models it cannot convert by op.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +45,21 @@ describe('on the CPU runtime the auto choice picks', () => {
     });
     return keep(engine);
   });
+});
+
+describe('on the converted graph on ONNX Runtime (onnx-converted)', () => {
+  const REFUSED: [string, RegExp][] = [
+    ['face_detection_short_range.tflite', /operator 0 \(DEQUANTIZE\): tensor "conv2d\/Bias" is float16/],
+    ['movenet_single_pose_lightning_ptq.tflite', /operator \d+ \(CAST\): these operators do not convert: CAST, .*GATHER_ND/],
+  ];
+  const open = async (name: string): Promise<Engine> =>
+    keep((await chooseCpuEngine(readFileSync(model(name)), { source: name, cpuVariant: 'onnx-converted', stateDir })).engine);
+
+  it.each(REFUSED)('refuses %s, naming the operator', async (name, reason) => {
+    await expect(open(name)).rejects.toThrow(reason);
+  });
+
+  expectedRows(open, { cannotRun: REFUSED.map(([name]) => name) });
 });
 
 describe('on the WASM TFLite runtime (tfjs-tflite)', () => {

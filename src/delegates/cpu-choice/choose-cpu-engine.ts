@@ -3,9 +3,11 @@
  * calibration, or the winner of a calibration run now (then cached).
  */
 import { createHash } from 'node:crypto';
-import { errorMessage } from '../../errors.js';
+import { errorMessage, UsageError } from '../../errors.js';
 import { calibrate, type Calibration } from './cpu-calibration.js';
-import { referenceCandidate, tfliteCpuCandidates, type CpuCandidate, type CpuVariantSetting } from './cpu-candidates.js';
+import { referenceCandidate, type CpuCandidate, type CpuVariantSetting } from './cpu-candidates.js';
+import { allCpuCandidates } from './all-cpu-candidates.js';
+import { convertedCandidates } from './converted-candidates.js';
 import type { Engine } from '../core/engine.js';
 import { EngineChoiceStore, choiceKey, machineFingerprint } from './engine-choice-store.js';
 import { TfliteEngine } from '../tflite/tflite-engine.js';
@@ -48,6 +50,12 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
     const engine = await TfliteWasmEngine.fromBytes(bytes, { source: options.source });
     return { engine, choice: { chosen: 'wasm/1t', variant: 'wasm', threads: 1, how: 'pinned' } };
   }
+  if (variant === 'onnx-converted') {
+    const candidate = convertedCandidates(bytes, { source: options.source, threads: options.threads ?? 1, ...(options.stateDir ? { stateDir: options.stateDir } : {}) })[0];
+    if (!candidate) throw new UsageError(`cpuVariant onnx-converted needs ONNX Runtime (onnxruntime-node), which is not installed for this platform`);
+    const engine = await candidate.open();
+    return { engine, choice: { chosen: candidate.id, variant: candidate.variant, threads: candidate.threads, how: 'pinned' } };
+  }
   if (variant !== 'auto') {
     const threads = options.threads ?? 1;
     const engine = TfliteEngine.fromBytes(bytes, { source: options.source, threads, cpuVariant: variant, ...lib, ...debug(options) });
@@ -56,7 +64,7 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
   const api = loadTflite(options.libraryPath);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const candidateOptions = { source: options.source, ...lib, ...(options.threads !== undefined ? { threads: options.threads } : {}) };
-  const found = tfliteCpuCandidates(bytes, candidateOptions);
+  const found = allCpuCandidates(bytes, { ...candidateOptions, ...(options.stateDir ? { stateDir: options.stateDir } : {}) });
   const candidates = [...found.candidates, ...(options.extraCandidates ?? [])];
   const runtime = [`tflite ${api.version()}`, ...found.runtimes, ...(options.extraCandidates ?? []).map((c) => c.id)].join(', ');
   const machine = machineFingerprint();

@@ -20,6 +20,8 @@ export interface CandidateResult {
   /** Resident memory the process grew by while opening and warming it up (MB; approximate, in-process). */
   rssMb?: number;
   agrees: boolean;
+  /** How closely it agrees with the reference (e.g. `output 0: max difference 0.25× tolerance, 0/1001 values beyond it`). */
+  agreement?: string;
   /** Why it was not chosen (error, disagreement, or "duplicate" when XNNPACK fell back to builtin). */
   note?: string;
 }
@@ -82,6 +84,7 @@ export async function calibrate(
       } else {
         const agreement = compareOutputs(refOutputs, outputs.map((o) => o.data), { orderFree: options.orderFree ?? false });
         result.agrees = agreement.agrees;
+        if (agreement.agrees) result.agreement = agreement.detail;
         if (!agreement.agrees) {
           result.note = `disagrees with ${reference.id}: ${agreement.detail}`;
           continue;

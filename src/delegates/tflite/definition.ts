@@ -1,10 +1,13 @@
 import type { EngineDefinition } from '../core/engine-definition.js';
 
 /** `engines.cpuVariant` / `--cpu-variant`: a pinned CPU runtime, or `auto` to choose by measurement. */
-export const CPU_VARIANTS = ['auto', 'xnnpack', 'builtin', 'wasm'] as const;
+export const CPU_VARIANTS = ['auto', 'xnnpack', 'builtin', 'wasm', 'onnx-converted'] as const;
 export type CpuVariantSetting = (typeof CPU_VARIANTS)[number];
 
-/** TFLite's C library on the CPU: builtin kernels, XNNPACK, or the WASM build (variants chosen by calibration). */
+/**
+ * TFLite models on the CPU: TFLite's C library (builtin kernels, XNNPACK), its WASM build, or the graph converted to
+ * ONNX and run by ONNX Runtime (`onnx-converted`); the variant is chosen by calibration.
+ */
 export const tfliteCpuEngine = {
   kind: 'cpu',
   label: 'TFLite (CPU)',

@@ -1,0 +1,99 @@
+/**
+ * The `onnx-converted` CPU candidate: conversion cached in the state dir (and converted again when the cache file is
+ * damaged), a calibration candidate that must agree with TFLite's builtin kernels, never chosen for a model it
+ * cannot convert, and `edgerun bench` showing its conversion time and agreement.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chooseCpuEngine } from '../../src/delegates/cpu-choice/choose-cpu-engine.js';
+import { convertedCandidates } from '../../src/delegates/cpu-choice/converted-candidates.js';
+import { CONVERTED_DIR, convertWithCache } from '../../src/delegates/tflite-onnx/conversion-cache.js';
+import { CONVERTER_VERSION } from '../../src/delegates/tflite-onnx/convert-tflite.js';
+import { onnxRuntimeStatus } from '../../src/delegates/onnx/onnx-availability.js';
+import { sharedModel } from '../helpers/paths.js';
+import { edgerun } from '../helpers/cli.js';
+
+const V1 = 'mobilenet_v1_0.25_128_quant.tflite';
+const MOVENET = 'movenet_single_pose_lightning_ptq.tflite';
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'edgerun-converted-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const ortVersion = onnxRuntimeStatus().version!;
+
+describe('the conversion cache', () => {
+  it('converts once, then reads the file keyed by sha256, converter and ORT versions and weight storage', () => {
+    const stateDir = tempDir();
+    const bytes = readFileSync(sharedModel(V1));
+    const first = convertWithCache(bytes, { source: V1, stateDir, ortVersion, weights: 'uint8' });
+    expect(first.fromCache).toBe(false);
+    expect(first.convertMs).toBeGreaterThan(0);
+    const files = readdirSync(path.join(stateDir, CONVERTED_DIR));
+    expect(files).toEqual([expect.stringMatching(new RegExp(`^[0-9a-f]{64}\\.tflite-onnx${CONVERTER_VERSION}\\.ort${ortVersion.replace(/\./g, '\\.')}\\.wuint8\\.onnx$`))]);
+    const second = convertWithCache(bytes, { source: V1, stateDir, ortVersion, weights: 'uint8' });
+    expect(second.fromCache).toBe(true);
+    expect(Buffer.from(second.converted.onnx).equals(Buffer.from(first.converted.onnx))).toBe(true);
+    // another ORT version or weight storage is another file
+    expect(convertWithCache(bytes, { source: V1, stateDir, ortVersion: '0.0.0', weights: 'uint8' }).fromCache).toBe(false);
+    expect(convertWithCache(bytes, { source: V1, stateDir, ortVersion, weights: 'int8' }).fromCache).toBe(false);
+    expect(readdirSync(path.join(stateDir, CONVERTED_DIR))).toHaveLength(3);
+  });
+
+  it('converts again when the cached file is damaged, and the engine still runs', async () => {
+    const stateDir = tempDir();
+    const bytes = readFileSync(sharedModel(V1));
+    const { cacheFile } = convertWithCache(bytes, { source: V1, stateDir, ortVersion, weights: 'uint8' });
+    writeFileSync(cacheFile!, Buffer.from('not an onnx model at all'));
+    const candidate = convertedCandidates(bytes, { source: V1, stateDir, threads: 1, weights: ['uint8'] })[0]!;
+    const engine = await candidate.open();
+    try {
+      await engine.invoke();
+      expect(engine.outputs[0]!.shape).toEqual([1, 1001]);
+      expect(readFileSync(cacheFile!).toString()).not.toBe('not an onnx model at all');
+    } finally {
+      engine.dispose();
+    }
+  });
+});
+
+describe('engine choice with the converted candidate', () => {
+  it('measures it against the builtin kernels, caches the pick and reopens it', async () => {
+    const stateDir = tempDir();
+    const bytes = readFileSync(sharedModel(V1));
+    const first = await chooseCpuEngine(bytes, { source: V1, stateDir, budgetMs: 50 });
+    first.engine.dispose();
+    const converted = first.choice.calibration!.results.filter((r) => r.variant.startsWith('onnx-converted'));
+    expect(converted.length).toBeGreaterThan(0);
+    for (const r of converted) {
+      expect(r, r.id).toMatchObject({ agrees: true, agreement: expect.stringMatching(/max difference/) });
+      expect(r.p50Ms, r.id).toBeGreaterThan(0);
+    }
+    expect(existsSync(path.join(stateDir, CONVERTED_DIR))).toBe(true);
+    const again = await chooseCpuEngine(bytes, { source: V1, stateDir, budgetMs: 50 });
+    again.engine.dispose();
+    expect(again.choice).toMatchObject({ how: 'cached', chosen: first.choice.chosen });
+  });
+
+  it('never chooses it for a model it cannot convert, and says why by operator', async () => {
+    const bytes = readFileSync(sharedModel(MOVENET));
+    const { engine, choice } = await chooseCpuEngine(bytes, { source: MOVENET, budgetMs: 50 });
+    engine.dispose();
+    const converted = choice.calibration!.results.filter((r) => r.variant.startsWith('onnx-converted'));
+    expect(converted.length).toBeGreaterThan(0);
+    for (const r of converted) expect(r).toMatchObject({ agrees: false, note: expect.stringMatching(/failed: .*cannot convert to ONNX: operator \d+ \(CAST\)/) });
+    expect(choice.variant).not.toMatch(/^onnx-converted/);
+  });
+
+  it('edgerun bench prints the conversion time and each candidate agreement', async () => {
+    const result = await edgerun(['bench', sharedModel(V1), '--budget-ms', '100']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/onnx-converted[-\w]*\/1t\s.*yes\s+output 0: max difference/);
+    expect(result.stdout).toMatch(/onnx-converted[-\w]*: converted to ONNX in \d+ ms \(\d+\.\d MB\)/);
+    expect(result.stdout).toMatch(/^builtin\/1t.*reference$/m);
+  });
+});
