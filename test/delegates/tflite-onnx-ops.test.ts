@@ -12,6 +12,7 @@ import { convertTfliteToOnnx, CONVERTIBLE_OPS } from '../../src/delegates/tflite
 import { weightStoragesForCpu } from '../../src/delegates/tflite-onnx/weight-storage-for-cpu.js';
 import { unpackModel } from '../../src/delegates/tflite/writer/unpack-model.js';
 import { packModel } from '../../src/delegates/tflite/writer/pack-model.js';
+import { appendClassifierHead } from '../../src/delegates/tflite/writer/classifier-head.js';
 import { BUILTIN_OPERATOR_NAMES } from '../../src/delegates/tflite/tflite-schema.js';
 import { TensorType } from '../../src/delegates/tflite/writer/model-tables.js';
 import type { TensorData } from '../../src/delegates/core/engine.js';
@@ -29,6 +30,7 @@ const SOURCES: { model: string; image: string; ops: string[] }[] = [
   { model: 'ssd_mobilenet_v1_coco_quant_postprocess.tflite', image: 'cats_and_dogs.jpg', ops: ['LOGISTIC', 'CONCATENATION', 'RESHAPE'] },
 ];
 
+const EXTRACTOR = 'mobilenet_v1_1.0_224_quant_embedding_extractor.tflite';
 const weights = weightStoragesForCpu();
 const cases: SingleOpCase[] = [];
 
@@ -38,6 +40,7 @@ beforeAll(async () => {
     const input = await imageInput(bytes, sharedMedia(s.image), s.model);
     cases.push(...(await singleOpCases(bytes, input, s.model, new Set(s.ops), 2)));
   }
+  cases.push(...(await learnedHeadCases()));
   cases.push(dequantizeCase(cases.find((c) => c.op === 'QUANTIZE')!));
   cases.push(asOtherOp(cases.find((c) => c.op === 'LOGISTIC')!, 'RELU'));
 }, 120_000);
@@ -100,6 +103,29 @@ async function compareCase(c: SingleOpCase, weightStorage: 'int8' | 'uint8'): Pr
 
 function num(data: TensorData, i: number): number {
   return Number(data[i]!);
+}
+
+/**
+ * An imprinted classifier head (edgerun learn's L2_NORMALIZATION → FULLY_CONNECTED → SOFTMAX) on the embedding
+ * extractor, its weights the embeddings of three real images.
+ */
+async function learnedHeadCases(): Promise<SingleOpCase[]> {
+  const extractorBytes = readFileSync(sharedModel(EXTRACTOR));
+  const dim = 1024;
+  const rows = new Uint8Array(3 * dim);
+  const images = ['cat.bmp', 'bird.bmp', 'parrot.jpg'];
+  for (let k = 0; k < images.length; k++) {
+    const e = TfliteEngine.fromBytes(extractorBytes, { source: EXTRACTOR, cpuVariant: 'builtin' });
+    e.setInput(0, await imageInput(extractorBytes, sharedMedia(images[k]!), EXTRACTOR));
+    await e.invoke();
+    rows.set(e.outputView(0) as Uint8Array, k * dim);
+    e.dispose();
+  }
+  const learned = packModel(
+    appendClassifierHead(unpackModel(extractorBytes, EXTRACTOR), EXTRACTOR, { weights: rows, classes: 3, scale: 1 / 64, zeroPoint: 0, logitScale: 10 }),
+  );
+  const input = await imageInput(learned, sharedMedia('cat.bmp'), 'learned');
+  return singleOpCases(learned, input, 'learned head', new Set(['L2_NORMALIZATION', 'FULLY_CONNECTED']), 1);
 }
 
 /** The same tensors under another unary op (RELU: no shared quantized model has a standalone one). */

@@ -7,7 +7,7 @@
 import { ConversionContext, type OnnxValue, type OpSite } from './conversion-context.js';
 import { ConversionError } from './conversion-error.js';
 import { OnnxGraphBuilder, type OnnxTypeName } from './onnx-graph-builder.js';
-import { convertBinary, convertDequantize, convertFullyConnected, convertQuantize, convertSoftmax, convertUnary } from './ops/arithmetic-ops.js';
+import { convertBinary, convertDequantize, convertL2Normalization, convertFullyConnected, convertQuantize, convertSoftmax, convertUnary } from './ops/arithmetic-ops.js';
 import {
   convertArgMax, convertConcatenation, convertPad, convertReshape, convertResize, convertStridedSlice, convertTranspose,
 } from './ops/layout-ops.js';
@@ -50,6 +50,7 @@ const CONVERTERS: Record<string, Converter> = {
   LOGISTIC: (c, s) => convertUnary(c, s, 'Sigmoid'),
   RELU: (c, s) => convertUnary(c, s, 'Relu'),
   SOFTMAX: (c, s) => convertSoftmax(c, s),
+  L2_NORMALIZATION: (c, s) => convertL2Normalization(c, s),
   FULLY_CONNECTED: (c, s, o) => convertFullyConnected(c, s, o),
   QUANTIZE: (c, s) => convertQuantize(c, s),
   DEQUANTIZE: (c, s) => convertDequantize(c, s),

@@ -1,5 +1,5 @@
 /**
- * ADD, SUB, MUL, LOGISTIC, RELU, SOFTMAX, FULLY_CONNECTED, QUANTIZE, DEQUANTIZE as DQ → float op → Q groups, which ORT
+ * ADD, SUB, MUL, LOGISTIC, RELU, SOFTMAX, L2_NORMALIZATION, FULLY_CONNECTED, QUANTIZE, DEQUANTIZE as DQ → float op → Q groups, which ORT
  * fuses into its quantized kernels (QLinearAdd, QLinearMul, QLinearSigmoid, QLinearSoftmax, QGemm) where it has one.
  */
 import { option, type ConversionContext, type OpSite } from '../conversion-context.js';
@@ -27,6 +27,14 @@ export function convertSoftmax(ctx: ConversionContext, site: OpSite): void {
   let x = ctx.dequantized(op.inputs[0]!, site);
   if (beta !== 1) x = b.op('Mul', [x, b.scalarFloat('beta', beta)], 'scaled');
   ctx.quantizeInto(b.op('Softmax', [x], 'softmax', { axis: -1 }), op.outputs[0]!, site);
+}
+
+/** L2_NORMALIZATION over the last axis (imprinted classifier heads, src/learn/). */
+export function convertL2Normalization(ctx: ConversionContext, site: OpSite): void {
+  const { op } = site;
+  // L2NormOptions: fused_activation_function 0
+  const y = ctx.builder.op('LpNormalization', [ctx.dequantized(op.inputs[0]!, site)], 'l2norm', { axis: -1, p: 2 });
+  ctx.quantizeInto(ctx.fusedActivation(y, option(op.builtinOptions, 0, 0), op.outputs[0]!, site), op.outputs[0]!, site);
 }
 
 /** TFLite flattens the input to [N, K] (K = the weights' second dimension) and multiplies by the weights transposed. */
