@@ -4,6 +4,7 @@ import { CPU_VARIANTS, ENGINE_CHOICES, ONNX_GRAPH_OPTIMIZATIONS } from '../deleg
 import { EdgerunError, UsageError, errorMessage } from '../errors.js';
 import { TASK_NAMES } from '../tasks/task-registry.js';
 import { runBench } from './bench.js';
+import { CONVERT_USAGE, runConvert } from './convert.js';
 import { runDevices } from './devices.js';
 import { EVAL_USAGE, runEval } from './eval.js';
 import { EXPLAIN_USAGE, runExplain } from './explain.js';
@@ -32,6 +33,7 @@ ${LEARN_USAGE}
 ${EVAL_USAGE}
   bench MODEL [--budget-ms MS] [--threads N] [--json]
                                        every CPU runtime side by side (p50/p99, RSS), and the one auto picks
+${CONVERT_USAGE}
   devices [--json]                     runtimes, Edge TPUs (how to install libedgetpu if missing), cameras, microphones
   serve [--config FILE] [--log-format json|pretty] [--pretty]
                                        run the daemon (default config: config/edgerun.yaml); logs are readable
@@ -56,6 +58,7 @@ const COMMANDS: Record<string, Command> = {
   eval: runEval,
   devices: runDevices,
   bench: runBench,
+  convert: runConvert,
   serve: runServe,
   config: runConfig,
   models: runModels,

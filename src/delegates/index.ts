@@ -15,6 +15,7 @@ export { referenceCandidate, tfliteCpuCandidates } from './cpu-choice/cpu-candid
 export { allCpuCandidates } from './cpu-choice/all-cpu-candidates.js';
 export { convertTfliteToOnnx, CONVERTER_VERSION, CONVERTIBLE_OPS } from './tflite-onnx/convert-tflite.js';
 export { ConversionError } from './tflite-onnx/conversion-error.js';
+export { weightStoragesForCpu } from './tflite-onnx/weight-storage-for-cpu.js';
 export { EngineChoiceStore, defaultCliStateDir, machineFingerprint } from './cpu-choice/engine-choice-store.js';
 export { probeEdgeTpu, type EdgeTpuProbeResult } from './edgetpu/edgetpu-probe.js';
 export { onnxRuntimeStatus, type OnnxRuntimeStatus } from './onnx/onnx-availability.js';

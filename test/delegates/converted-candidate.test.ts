@@ -89,6 +89,19 @@ describe('engine choice with the converted candidate', () => {
     expect(choice.variant).not.toMatch(/^onnx-converted/);
   });
 
+  it('edgerun convert writes the graph the candidate runs, and refuses what it cannot convert with exit code 1', async () => {
+    const out = path.join(tempDir(), 'v1.onnx');
+    const ok = await edgerun(['convert', sharedModel(V1), '--out', out, '--weights', 'uint8']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/v1\.onnx: 0\.5 MB, converted in \d+ ms \(uint8 weights\): CONV_2D ×15, DEPTHWISE_CONV_2D ×13/);
+    expect(ok.stdout).toMatch(/output_0 \("MobilenetV1\/Predictions\/Reshape_1", \[1, 1001\]\): quantized, real value = \(q − 0\) × 0\.00390625/);
+    const cached = convertWithCache(readFileSync(sharedModel(V1)), { source: V1, ortVersion, weights: 'uint8' });
+    expect(Buffer.from(readFileSync(out)).equals(Buffer.from(cached.converted.onnx))).toBe(true);
+    const refused = await edgerun(['convert', sharedModel(MOVENET), '--out', path.join(tempDir(), 'm.onnx')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot convert to ONNX: operator \d+ \(CAST\): these operators do not convert: CAST/);
+  });
+
   it('edgerun bench prints the conversion time and each candidate agreement', async () => {
     const result = await edgerun(['bench', sharedModel(V1), '--budget-ms', '100']);
     expect(result.code, result.stderr).toBe(0);

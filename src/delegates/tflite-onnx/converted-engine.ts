@@ -43,7 +43,8 @@ export class ConvertedEngine implements Engine {
     this.inputs = graph.inputs.map((t, i) => info(graph.tensors[t]!, i));
     if (converted.detectionPostProcess && postProcess) {
       const config = postProcess.detectionPostProcessConfig(converted.model, 0, converted.detectionPostProcess.operatorIndex, 'converted');
-      const m = config.options.maxDetections;
+      // one row per kept anchor and class reported for it, as the op's own output tensors
+      const m = config.options.maxDetections * config.options.maxClassesPerDetection;
       const shapes = [[1, m, 4], [1, m], [1, m], [1]];
       this.outputs = graph.outputs.map((t, i) => ({ ...info(graph.tensors[t]!, i), shape: shapes[i]!, byteSize: 4 * shapes[i]!.reduce((a, b) => a * b, 1) }));
       const raw = converted.onnxOutputs.map((t) => info(graph.tensors[t]!, 0).quantization);
