@@ -9,9 +9,11 @@ import { readFileSync } from 'node:fs';
 import { encode, toObject } from 'flatbuffers/mjs/flexbuffers.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DETECTION_POSTPROCESS_OP, detectionPostProcessConfig, runDetectionPostProcess, type DetectionPostProcessConfig,
+  DETECTION_POSTPROCESS_OP, detectionPostProcessConfig, runDetectionPostProcess, runDetectionPostProcessQuantized,
+  type DetectionPostProcessConfig,
 } from '../../src/delegates/detection-postprocess/detection-postprocess.js';
 import { DetectionPostProcessError, readDetectionPostProcessOptions } from '../../src/delegates/detection-postprocess/detection-postprocess-options.js';
+import type { Quantization } from '../../src/delegates/core/engine.js';
 import { TfliteEngine } from '../../src/delegates/tflite/tflite-engine.js';
 import type { ModelT } from '../../src/delegates/tflite/writer/model-tables.js';
 import { packModel } from '../../src/delegates/tflite/writer/pack-model.js';
@@ -56,7 +58,14 @@ function rawModel(): ModelT {
   return copy;
 }
 
-interface Raw { image: string; boxes: Float32Array; scores: Float32Array; boxStep: number; scoreStep: number }
+interface Raw {
+  image: string;
+  boxes: Float32Array;
+  scores: Float32Array;
+  quantized: { boxes: Uint8Array; boxQ: Quantization; scores: Uint8Array; scoreQ: Quantization };
+  boxStep: number;
+  scoreStep: number;
+}
 const raws: Raw[] = [];
 const inputs = new Map<string, Uint8Array>();
 
@@ -71,6 +80,10 @@ beforeAll(async () => {
       await raw.invoke();
       raws.push({
         image, boxes: raw.outputFloat(0), scores: raw.outputFloat(1),
+        quantized: {
+          boxes: new Uint8Array(raw.outputView(0) as Uint8Array), boxQ: raw.outputs[0]!.quantization,
+          scores: new Uint8Array(raw.outputView(1) as Uint8Array), scoreQ: raw.outputs[1]!.quantization,
+        },
         boxStep: raw.outputs[0]!.quantization.scale, scoreStep: raw.outputs[1]!.quantization.scale,
       });
     }
@@ -93,6 +106,8 @@ async function compare(options: Record<string, unknown>): Promise<Comparison> {
       await reference.invoke();
       const [boxes, classes, scores, count] = [0, 1, 2, 3].map((i) => reference.outputFloat(i)) as [Float32Array, Float32Array, Float32Array, Float32Array];
       const mine = runDetectionPostProcess(raw.boxes, raw.scores, config);
+      const { boxes: qb, boxQ, scores: qs, scoreQ } = raw.quantized;
+      expect(runDetectionPostProcessQuantized(qb, boxQ, qs, scoreQ, config), `${raw.image}: the uint8 entry`).toEqual(mine);
       expect(mine.count, `${raw.image}: detection count`).toBe(count[0]);
       result.counts.push(mine.count);
       // TFLite leaves rows past the detections as they were; only the written rows are compared.
@@ -220,6 +235,8 @@ describe('TFLite_Detection_PostProcess refusals', () => {
     const raw = raws[0]!;
     expect(() => runDetectionPostProcess(raw.boxes.subarray(4), raw.scores, config)).toThrow(InputShapeError);
     expect(() => runDetectionPostProcess(raw.boxes, raw.scores.subarray(0, 91 * 100), config)).toThrow(/class predictions hold 9100 values; expected 1917 anchors x 91 classes/);
+    const { boxes: qb, boxQ, scores: qs } = raw.quantized;
+    expect(() => runDetectionPostProcessQuantized(qb, boxQ, qs, { scale: 0, zeroPoint: 0 }, config)).toThrow(/class predictions have quantization scale 0/);
     const anchors = config.anchors.slice();
     anchors[4 * 7 + 2] = -0.1;
     expect(() => runDetectionPostProcess(raw.boxes, raw.scores, { ...config, anchors })).toThrow(InferenceError);

@@ -1,14 +1,19 @@
 /**
  * TFLite's `TFLite_Detection_PostProcess` custom op in TypeScript, for graphs converted up to it (the converter cuts
- * SSD models before the op; this runs it on their dequantized raw outputs). It does what the TFLite kernel
- * (tensorflow/lite/kernels/detection_postprocess.cc) does, step for step: decode centre-size box encodings against
- * the anchors with the y/x/h/w scales, then fast multi-class NMS (each anchor's best class score, one NMS) or
- * regular NMS (NMS per class, merged), with the kernel's float32 arithmetic and its tie order.
+ * SSD models before the op; this runs it on their raw outputs, float or uint8). It does what TFLite 2.9's kernel
+ * (tensorflow/lite/kernels/detection_postprocess.cc, the library edgerun ships) does, step for step: decode
+ * centre-size box encodings against the anchors with the y/x/h/w scales, then fast multi-class NMS (each anchor's
+ * best class score, one NMS) or regular NMS (NMS per class, merged), with the kernel's float32 arithmetic and its
+ * tie order, so equal quantized scores pick the same boxes and classes as TFLite. (Regular NMS: TFLite run on several
+ * threads merges classes in thread order, and newer TensorFlow sources merge by a partial sort; either may order
+ * equal scores differently from one-thread 2.9, which is what this matches.)
  */
 import { InferenceError, InputShapeError } from '../../errors.js';
+import type { Quantization } from '../core/engine.js';
 import type { ModelT, TensorT } from '../tflite/writer/model-tables.js';
 import { DetectionPostProcessError, readDetectionPostProcessOptions, type DetectionPostProcessOptions } from './detection-postprocess-options.js';
-import { argMax, decreasingPartialArgSort } from './partial-arg-sort.js';
+import { FloatClassScores, QuantizedClassScores, type ClassScores } from './class-scores.js';
+import { decreasingPartialArgSort } from './partial-arg-sort.js';
 import { SingleClassNms, boxAreas } from './single-class-nms.js';
 
 export type { DetectionPostProcessOptions };
@@ -112,6 +117,8 @@ class Scratch {
   readonly classScores: Float32Array;
   readonly selected: Int32Array;
   readonly classOrder: Int32Array;
+  readonly row: Float32Array;
+  readonly boxFloats: Float32Array;
   readonly nms: SingleClassNms;
   // regular NMS: the best picks of the classes so far (class-score index, score), and the next merge
   readonly mergedIndex: Int32Array;
@@ -127,6 +134,8 @@ class Scratch {
     this.classScores = new Float32Array(n);
     this.selected = new Int32Array(Math.max(n, o.maxDetections, o.detectionsPerClass));
     this.classOrder = new Int32Array(c.numClasses);
+    this.row = new Float32Array(c.numClasses);
+    this.boxFloats = new Float32Array(n * c.boxCodeSize);
     this.nms = new SingleClassNms(this.decoded, this.areas, n);
     this.mergedIndex = new Int32Array(o.maxDetections);
     this.mergedScore = new Float32Array(o.maxDetections);
@@ -141,15 +150,56 @@ const scratches = new WeakMap<DetectionPostProcessConfig, Scratch>();
  * numClasses] (each with the batch dimension of 1 dropped or not: only the length counts).
  */
 export function runDetectionPostProcess(boxEncodings: Float32Array, classPredictions: Float32Array, config: DetectionPostProcessConfig): DetectionPostProcessResult {
-  const { numAnchors, numClasses, boxCodeSize, options } = config;
-  if (boxEncodings.length !== numAnchors * boxCodeSize) {
-    throw new InputShapeError(`${DETECTION_POSTPROCESS_OP}: box encodings hold ${boxEncodings.length} values; expected ${numAnchors} anchors x ${boxCodeSize}`);
+  checkLengths(boxEncodings.length, classPredictions.length, config);
+  return run(boxEncodings, new FloatClassScores(classPredictions, layout(config)), config);
+}
+
+/**
+ * The same on the raw uint8 tensors (a converted graph's outputs) with their quantization: the results are those of
+ * `runDetectionPostProcess` on the dequantized values, without dequantizing every class score first.
+ */
+export function runDetectionPostProcessQuantized(
+  boxEncodings: Uint8Array,
+  boxQuantization: Quantization,
+  classPredictions: Uint8Array,
+  classQuantization: Quantization,
+  config: DetectionPostProcessConfig,
+): DetectionPostProcessResult {
+  checkLengths(boxEncodings.length, classPredictions.length, config);
+  for (const [what, q] of [['box encodings', boxQuantization], ['class predictions', classQuantization]] as const) {
+    if (!(q.scale > 0 && Number.isFinite(q.scale)) || !Number.isInteger(q.zeroPoint)) {
+      throw new InputShapeError(`${DETECTION_POSTPROCESS_OP}: ${what} have quantization scale ${q.scale}, zero point ${q.zeroPoint}; expected a positive scale and an integer zero point`);
+    }
   }
-  if (classPredictions.length !== numAnchors * numClasses) {
-    throw new InputShapeError(`${DETECTION_POSTPROCESS_OP}: class predictions hold ${classPredictions.length} values; expected ${numAnchors} anchors x ${numClasses} classes`);
+  const s = scratch(config);
+  const scale = Math.fround(boxQuantization.scale);
+  for (let i = 0; i < boxEncodings.length; i++) s.boxFloats[i] = (boxEncodings[i]! - boxQuantization.zeroPoint) * scale;
+  const scores = new QuantizedClassScores(classPredictions, Math.fround(classQuantization.scale), classQuantization.zeroPoint, layout(config));
+  return run(s.boxFloats, scores, config);
+}
+
+function checkLengths(boxes: number, classes: number, c: DetectionPostProcessConfig): void {
+  if (boxes !== c.numAnchors * c.boxCodeSize) {
+    throw new InputShapeError(`${DETECTION_POSTPROCESS_OP}: box encodings hold ${boxes} values; expected ${c.numAnchors} anchors x ${c.boxCodeSize}`);
   }
+  if (classes !== c.numAnchors * c.numClasses) {
+    throw new InputShapeError(`${DETECTION_POSTPROCESS_OP}: class predictions hold ${classes} values; expected ${c.numAnchors} anchors x ${c.numClasses} classes`);
+  }
+}
+
+function layout(c: DetectionPostProcessConfig): { numAnchors: number; columns: number; numClasses: number } {
+  return { numAnchors: c.numAnchors, columns: c.numClasses, numClasses: c.options.numClasses };
+}
+
+function scratch(config: DetectionPostProcessConfig): Scratch {
   let s = scratches.get(config);
   if (s === undefined) scratches.set(config, (s = new Scratch(config)));
+  return s;
+}
+
+function run(boxEncodings: Float32Array, scores: ClassScores, config: DetectionPostProcessConfig): DetectionPostProcessResult {
+  const { numAnchors, options } = config;
+  const s = scratch(config);
   decodeBoxes(boxEncodings, config, s.decoded);
   boxAreas(s.decoded, numAnchors, s.areas);
   const rows = options.maxDetections * options.maxClassesPerDetection;
@@ -159,7 +209,7 @@ export function runDetectionPostProcess(boxEncodings: Float32Array, classPredict
     scores: new Float32Array(rows),
     count: 0,
   };
-  out.count = options.useRegularNms ? regularNms(classPredictions, config, s, out) : fastNms(classPredictions, config, s, out);
+  out.count = options.useRegularNms ? regularNms(scores, config, s, out) : fastNms(scores, config, s, out);
   return out;
 }
 
@@ -191,25 +241,21 @@ function decodeBoxes(enc: Float32Array, c: DetectionPostProcessConfig, out: Floa
 }
 
 /** NonMaxSuppressionMultiClassFastHelper: one NMS over each anchor's best class score; its top classes reported. */
-function fastNms(scores: Float32Array, c: DetectionPostProcessConfig, s: Scratch, out: DetectionPostProcessResult): number {
-  const { options: o, numClasses: columns } = c;
-  const offset = columns - o.numClasses;
+function fastNms(scores: ClassScores, c: DetectionPostProcessConfig, s: Scratch, out: DetectionPostProcessResult): number {
+  const o = c.options;
   const perAnchor = Math.min(o.maxClassesPerDetection, o.numClasses);
-  for (let row = 0; row < c.numAnchors; row++) {
-    const base = row * columns + offset;
-    s.maxScores[row] = scores[base + argMax(scores, base, o.numClasses)]!;
-  }
+  scores.anchorMaxima(s.maxScores);
   const kept = s.nms.run(s.maxScores, o.nmsScoreThreshold, o.nmsIouThreshold, o.maxDetections, s.selected);
   for (let k = 0; k < kept; k++) {
     const anchor = s.selected[k]!;
-    const base = anchor * columns + offset;
     // The class order is only needed for the kept anchors; the kernel sorts every row the same way.
-    decreasingPartialArgSort(scores, base, o.numClasses, perAnchor, s.classOrder);
+    scores.anchorRow(anchor, s.row);
+    decreasingPartialArgSort(s.row, 0, o.numClasses, perAnchor, s.classOrder);
     for (let col = 0; col < perAnchor; col++) {
       const r = o.maxClassesPerDetection * k + col;
       out.boxes.set(s.decoded.subarray(4 * anchor, 4 * anchor + 4), 4 * r);
       out.classes[r] = s.classOrder[col]!;
-      out.scores[r] = scores[base + s.classOrder[col]!]!;
+      out.scores[r] = s.row[s.classOrder[col]!]!;
     }
   }
   return kept;
@@ -220,13 +266,13 @@ function fastNms(scores: Float32Array, c: DetectionPostProcessConfig, s: Scratch
  * max_detections) each), each class's picks merged into the best so far with std::inplace_merge under the kernel's
  * `a.score >= b.score`, which puts a new class's pick before an equal score already held; the best maxDetections kept.
  */
-function regularNms(scores: Float32Array, c: DetectionPostProcessConfig, s: Scratch, out: DetectionPostProcessResult): number {
+function regularNms(scores: ClassScores, c: DetectionPostProcessConfig, s: Scratch, out: DetectionPostProcessResult): number {
   const { options: o, numClasses: columns } = c;
   const offset = columns - o.numClasses;
   const perClass = Math.min(o.detectionsPerClass, o.maxDetections);
   let size = 0;
   for (let col = 0; col < o.numClasses; col++) {
-    for (let row = 0; row < c.numAnchors; row++) s.classScores[row] = scores[row * columns + col + offset]!;
+    scores.classColumn(col, s.classScores);
     const kept = s.nms.run(s.classScores, o.nmsScoreThreshold, o.nmsIouThreshold, perClass, s.selected);
     if (kept === 0) continue;
     // Merge held [0, size) with this class's picks (already best first) into top*, then copy back.
