@@ -124,6 +124,26 @@ async function compare(options: Record<string, unknown>): Promise<Comparison> {
   return result;
 }
 
+/**
+ * A graph of the op alone with float32 box encodings, class scores and anchors (a float SSD's tensors): its inputs
+ * are the op's first two, its anchors the quantized model's, dequantized.
+ */
+function floatOpOnly(anchors: Float32Array): ModelT {
+  const copy = structuredClone(model);
+  const g = copy.subgraphs[0]!;
+  const op = g.operators[opIndex]!;
+  for (const i of op.inputs) {
+    const t = g.tensors[i]!;
+    t.type = 0;
+    delete t.quantization;
+  }
+  const anchorTensor = g.tensors[op.inputs[2]!]!;
+  anchorTensor.buffer = copy.buffers.push({ data: new Uint8Array(anchors.slice().buffer) }) - 1;
+  g.operators = [op];
+  g.inputs = [op.inputs[0]!, op.inputs[1]!];
+  return copy;
+}
+
 function writtenRows(config: DetectionPostProcessConfig, count: number): number[] {
   const o = config.options;
   if (o.useRegularNms) return Array.from({ length: count }, (_, r) => r);
@@ -170,6 +190,34 @@ describe('TFLite_Detection_PostProcess in TypeScript, against TFLite 2.9', () =>
     const c = await compare({ ...originalOptions(), max_classes_per_detection: 91 });
     expect(c.rows).toBe(IMAGES.length * 10 * 90);
     expectSame(c);
+  });
+
+  it('float inputs and float anchors (the kernel\'s float path), fast and regular NMS', async () => {
+    const quantizedConfig = detectionPostProcessConfig(model, 0, opIndex, SSD);
+    for (const regular of [false, true]) {
+      const m = floatOpOnly(quantizedConfig.anchors);
+      if (regular) m.subgraphs[0]!.operators[0]!.customOptions = encode({ ...originalOptions(), use_regular_nms: true });
+      const config = detectionPostProcessConfig(m, 0, 0, SSD);
+      expect(config.anchors).toEqual(quantizedConfig.anchors);
+      const kernel = TfliteEngine.fromBytes(packModel(m), { cpuVariant: 'builtin', source: `${SSD} (float op only)` });
+      try {
+        expect(kernel.inputs.map((i) => i.dtype)).toEqual(['float32', 'float32']);
+        for (const raw of raws) {
+          kernel.setInput(0, raw.boxes);
+          kernel.setInput(1, raw.scores);
+          await kernel.invoke();
+          const mine = runDetectionPostProcess(raw.boxes, raw.scores, config);
+          const count = kernel.outputFloat(3)[0]!;
+          expect(mine.count, raw.image).toBe(count);
+          expect(mine.classes.subarray(0, count)).toEqual(kernel.outputFloat(1).subarray(0, count));
+          expect(mine.scores.subarray(0, count)).toEqual(kernel.outputFloat(2).subarray(0, count));
+          const boxes = kernel.outputFloat(0);
+          for (let i = 0; i < 4 * count; i++) expect(Math.abs(mine.boxes[i]! - boxes[i]!)).toBeLessThanOrEqual(BOX_TOLERANCE);
+        }
+      } finally {
+        kernel.dispose();
+      }
+    }
   });
 
   it('regular NMS (use_regular_nms rewritten to true)', async () => {
