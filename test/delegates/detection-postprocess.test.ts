@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { encode, toObject } from 'flatbuffers/mjs/flexbuffers.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  DETECTION_POSTPROCESS_OP, detectionPostProcessConfig, runDetectionPostProcess, runDetectionPostProcessQuantized,
+  DETECTION_POSTPROCESS_OP, detectionPostProcessConfig, findDetectionPostProcess, runDetectionPostProcess, runDetectionPostProcessQuantized,
   type DetectionPostProcessConfig,
 } from '../../src/delegates/detection-postprocess/detection-postprocess.js';
 import { DetectionPostProcessError, readDetectionPostProcessOptions } from '../../src/delegates/detection-postprocess/detection-postprocess-options.js';
@@ -160,6 +160,8 @@ function expectSame(c: Comparison): void {
 
 describe('TFLite_Detection_PostProcess in TypeScript, against TFLite 2.9', () => {
   it(`reads the shared SSD's options, with the kernel's defaults for what it leaves out`, () => {
+    expect(findDetectionPostProcess(model)).toEqual([{ subgraph: 0, operatorIndex: 63 }]);
+    expect(findDetectionPostProcess(rawModel())).toEqual([]);
     const config = detectionPostProcessConfig(model, 0, opIndex, SSD);
     expect(config.options).toEqual({
       maxDetections: 10, maxClassesPerDetection: 1, detectionsPerClass: 100, useRegularNms: false,

@@ -48,6 +48,17 @@ const TENSOR_FLOAT32 = 0;
 const TENSOR_UINT8 = 3;
 const TENSOR_INT8 = 9;
 
+/** Where the model holds the op: one { subgraph, operatorIndex } per occurrence, in graph order. */
+export function findDetectionPostProcess(model: ModelT): { subgraph: number; operatorIndex: number }[] {
+  const found: { subgraph: number; operatorIndex: number }[] = [];
+  model.subgraphs.forEach((g, subgraph) =>
+    g.operators.forEach((op, operatorIndex) => {
+      if (model.operatorCodes[op.opcodeIndex]?.customCode === DETECTION_POSTPROCESS_OP) found.push({ subgraph, operatorIndex });
+    }),
+  );
+  return found;
+}
+
 /** Reads the op at `operatorIndex` of `subgraph`: its options and its constant anchors. */
 export function detectionPostProcessConfig(model: ModelT, subgraph: number, operatorIndex: number, source: string): DetectionPostProcessConfig {
   const g = model.subgraphs[subgraph];
