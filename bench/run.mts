@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,events,explain,explain-live,ui,learn,fleet,attack]`:
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,events,explain,explain-live,ui,learn,fleet,attack,postprocess]`:
  * figures and ratios measured side by side in one run. `attack` (hostile inputs, bench/attack.ts) and `explain-live`
  * (part of `explain`) run only when named. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
  * it) is the daemon's throughput and latency alone.
@@ -12,6 +12,7 @@ import { benchDaemon, benchDaemonLatency } from './daemon.js';
 import { benchExplain, benchExplainLive } from './explain.js';
 import { benchEvents } from './events.js';
 import { benchFleet } from './fleet.js';
+import { benchPostprocess } from './detection-postprocess.js';
 import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { benchLearn } from './learn.js';
 import { benchOnnx } from './onnx.js';
@@ -40,6 +41,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   events: benchEvents,
   learn: benchLearn,
   fleet: benchFleet,
+  postprocess: benchPostprocess,
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);
