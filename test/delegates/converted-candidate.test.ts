@@ -12,11 +12,15 @@ import { convertedCandidates } from '../../src/delegates/cpu-choice/converted-ca
 import { CONVERTED_DIR, convertWithCache } from '../../src/delegates/tflite-onnx/conversion-cache.js';
 import { CONVERTER_VERSION } from '../../src/delegates/tflite-onnx/convert-tflite.js';
 import { onnxRuntimeStatus } from '../../src/delegates/onnx/onnx-availability.js';
-import { sharedModel } from '../helpers/paths.js';
+import { sharedMedia, sharedModel } from '../helpers/paths.js';
+import { imageInput } from '../helpers/single-op-models.js';
+import { TfliteWasmEngine } from '../../src/delegates/tflite-wasm/tflite-wasm-engine.js';
 import { edgerun } from '../helpers/cli.js';
 
 const V1 = 'mobilenet_v1_0.25_128_quant.tflite';
 const MOVENET = 'movenet_single_pose_lightning_ptq.tflite';
+const SSD = 'ssd_mobilenet_v1_coco_quant_postprocess.tflite';
+const SSD_IMAGES = ['cats_and_dogs.jpg', 'cat.bmp', 'bird.bmp', 'grace_hopper.bmp', 'parrot.jpg', 'pets.jpg', 'squat.bmp', 'sunflower.bmp', 'yolo/bus.jpg'];
 const dirs: string[] = [];
 const tempDir = (): string => {
   const d = mkdtempSync(path.join(os.tmpdir(), 'edgerun-converted-'));
@@ -57,6 +61,33 @@ describe('the conversion cache', () => {
       expect(readFileSync(cacheFile!).toString()).not.toBe('not an onnx model at all');
     } finally {
       engine.dispose();
+    }
+  });
+});
+
+describe('the SSD on the converted graph, its TFLite_Detection_PostProcess run in TypeScript', () => {
+  // The WASM engine runs TFLite's own kernels (XNNPACK inside, TFLite's post-process op): the converted graph's raw
+  // outputs equal its raw outputs, and edgerun's op must then give exactly TFLite's op's detections.
+  it("gives exactly the WASM TFLite engine's detections on nine real images", async () => {
+    const bytes = readFileSync(sharedModel(SSD));
+    const wasm = await TfliteWasmEngine.fromBytes(bytes, { source: SSD });
+    const converted = await convertedCandidates(bytes, { source: SSD, threads: 1, weights: ['uint8'] })[0]!.open();
+    try {
+      expect(converted.outputs.map((o) => o.shape)).toEqual(wasm.outputs.map((o) => o.shape));
+      let detections = 0;
+      for (const image of SSD_IMAGES) {
+        const input = await imageInput(bytes, sharedMedia(image), SSD);
+        wasm.setInput(0, input);
+        converted.setInput(0, input);
+        await wasm.invoke();
+        await converted.invoke();
+        for (let o = 0; o < 4; o++) expect(Array.from(converted.outputFloat(o)), `${image} output ${o}`).toEqual(Array.from(wasm.outputFloat(o)));
+        detections += converted.outputFloat(3)[0]!;
+      }
+      expect(detections).toBeGreaterThan(0);
+    } finally {
+      wasm.dispose();
+      converted.dispose();
     }
   });
 });
