@@ -17,6 +17,7 @@ const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
 const TICKS_PER_S = 100; // USER_HZ on Linux
 /** What systemd/edgerun.service, Dockerfile.arm64, `npm start` and the shebang run the daemon with (README, "Memory"). */
 const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=200'];
+const DAEMON_ENV = { MALLOC_ARENA_MAX: '2' };
 
 interface Running {
   child: ChildProcess;
@@ -33,7 +34,10 @@ export function startServe(brokerUrl: string, pipelines: string, device: string)
     `device: { id: ${device} }\nmodelsDir: ${path.join(shared, 'models')}\nstateDir: ${dir}\nhttp: { enabled: false }\n` +
       `mqtt: { url: ${brokerUrl}, statsIntervalS: 3600, homeAssistant: { enabled: false } }\nlog: { level: warn }\npipelines:\n${pipelines}`,
   );
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...DAEMON_ENV },
+  });
   return {
     child,
     stateDir: dir,

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=200
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --heap-growing-percent=200
 /** The `edgerun` command: parses arguments, calls the runtime, maps errors to exit codes. Only place that exits. */
 import { CPU_VARIANTS, ENGINE_CHOICES, ONNX_GRAPH_OPTIMIZATIONS } from '../delegates/index.js';
 import { EdgerunError, UsageError, errorMessage } from '../errors.js';

@@ -38,6 +38,8 @@ export interface OpenEngineOptions {
    * 'xnnpack' (falling back to builtin) with engine 'cpu'.
    */
   cpuVariant?: CpuVariantSetting;
+  /** Calibrate CPU runtimes in a child process (the daemon: only the pick stays in memory). Needs `stateDir`. */
+  isolateCalibration?: boolean;
   /** Where the CPU engine choice is cached (engine-choice.json); absent: no cache. */
   stateDir?: string;
   /** Debug-level lines: XNNPACK refusals, calibration figures. */
@@ -162,9 +164,11 @@ async function openOnCpu(
     ...(options.tflitePath ? { libraryPath: options.tflitePath } : {}),
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
     ...(options.onDebug ? { onDebug: options.onDebug } : {}),
+    ...(options.isolateCalibration ? { isolate: true } : {}),
   });
   const { engine, choice: cpuChoice } = opened;
-  reason = `${reason}; ${cpuChoice.chosen} (${cpuChoice.how === 'calibrated' ? 'fastest agreeing runtime, measured now' : cpuChoice.how === 'cached' ? 'fastest agreeing runtime, cached' : 'pinned'})`;
+  const how = { calibrated: 'fastest agreeing runtime, measured now', cached: 'fastest agreeing runtime, cached', pinned: 'pinned', fallback: cpuChoice.note ?? 'fallback' };
+  reason = `${reason}; ${cpuChoice.chosen} (${how[cpuChoice.how]})`;
   return { engine, modelPath: model.path, modelBytes: model.bytes, fileInfo: model.info, reason, choice: cpuChoice };
 }
 

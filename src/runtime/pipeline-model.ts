@@ -193,7 +193,7 @@ export class PipelineModel {
       device: this.settings.edgetpuDevice,
       ...(this.settings.threads !== undefined ? { threads: this.settings.threads } : {}),
       ...(this.settings.cpuVariant ? { cpuVariant: this.settings.cpuVariant } : {}),
-      ...(this.settings.stateDir ? { stateDir: this.settings.stateDir } : {}),
+      ...(this.settings.stateDir ? { stateDir: this.settings.stateDir, isolateCalibration: true } : {}),
       onDebug: (message: string) => this.deps.log.debug({ model: spec.id ?? spec.path }, message),
       ...(this.settings.onnxGraphOptimization ? { onnxGraphOptimization: this.settings.onnxGraphOptimization } : {}),
       probe: this.deps.probe,

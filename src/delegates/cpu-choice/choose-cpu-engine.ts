@@ -7,6 +7,7 @@ import { errorMessage, UsageError } from '../../errors.js';
 import { calibrate, type Calibration } from './cpu-calibration.js';
 import { referenceCandidate, type CpuCandidate, type CpuVariantSetting } from './cpu-candidates.js';
 import { allCpuCandidates } from './all-cpu-candidates.js';
+import { calibrateInChildProcess } from './isolated-calibration.js';
 import { convertedCandidates } from './converted-candidates.js';
 import type { Engine } from '../core/engine.js';
 import { EngineChoiceStore, choiceKey, machineFingerprint } from './engine-choice-store.js';
@@ -20,8 +21,9 @@ export interface CpuChoice {
   chosen: string;
   variant: string;
   threads: number;
-  /** pinned by config/flag, read from the cache, or measured now */
-  how: 'pinned' | 'cached' | 'calibrated';
+  /** pinned by config/flag, read from the cache, measured now, or the reference because measuring failed (`note`) */
+  how: 'pinned' | 'cached' | 'calibrated' | 'fallback';
+  note?: string;
   /** The figures behind the choice (calibrated, or as cached). */
   calibration?: Calibration;
   /** The cache file, when there is one. */
@@ -41,6 +43,10 @@ export interface ChooseCpuOptions {
   extraCandidates?: readonly CpuCandidate[];
   budgetMs?: number;
   onDebug?: (message: string) => void;
+  /** Calibrate in a child process (isolated-calibration.ts); needs `stateDir`, where the child leaves its pick. */
+  isolate?: boolean;
+  /** How long the child may take before it is killed (default 5 min). */
+  isolateTimeoutMs?: number;
 }
 
 export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptions): Promise<{ engine: Engine; choice: CpuChoice }> {
@@ -86,6 +92,20 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
         options.onDebug?.(`cached engine choice ${cached.chosen} for "${options.source}" no longer opens (${errorMessage(err)}); calibrating again`);
       }
     }
+  }
+  if (options.isolate && store && !options.extraCandidates?.length) {
+    const { onDebug, isolate: _isolate, isolateTimeoutMs, extraCandidates: _extra, ...serialisable } = options;
+    const answer = await calibrateInChildProcess({ bytes, options: serialisable }, isolateTimeoutMs);
+    answer.debug.forEach((m) => onDebug?.(m));
+    if (answer.ok) {
+      const opened = await chooseCpuEngine(bytes, { ...options, isolate: false });
+      if (opened.choice.how === 'cached') return { ...opened, choice: { ...opened.choice, how: 'calibrated' } };
+      return opened;
+    }
+    // the child failed (a candidate crashed it, or it could not start): TFLite's builtin kernels, the reference, uncached
+    const reference = referenceCandidate(bytes, candidateOptions);
+    const note = `calibration in a child process failed (${answer.error}); TFLite's builtin kernels until the next start`;
+    return { engine: await reference.open(), choice: { chosen: reference.id, variant: reference.variant, threads: reference.threads, how: 'fallback', note } };
   }
   const { engine, calibration } = await calibrate(referenceCandidate(bytes, candidateOptions), candidates, {
     orderFree: options.orderFree ?? false,
