@@ -4,10 +4,8 @@
  * the candidates leave behind (WASM heaps, ONNX Runtime sessions, glibc arenas) goes with the process.
  */
 import { errorMessage } from '../../errors.js';
-import { chooseCpuEngine, type ChooseCpuOptions } from './choose-cpu-engine.js';
-
-export type CalibrationRequest = { bytes: Uint8Array; options: Omit<ChooseCpuOptions, 'onDebug' | 'extraCandidates' | 'isolate' | 'isolateTimeoutMs'> };
-export type CalibrationAnswer = { ok: true; chosen: string; debug: string[] } | { ok: false; error: string; debug: string[] };
+import type { CalibrationAnswer, CalibrationRequest } from './calibration-protocol.js';
+import { chooseCpuEngine } from './choose-cpu-engine.js';
 
 process.once('message', (request: CalibrationRequest) => {
   const debug: string[] = [];

@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { CalibrationAnswer, CalibrationRequest } from './calibration-child.js';
+import type { CalibrationAnswer, CalibrationRequest } from './calibration-protocol.js';
 
 /** A calibration runs each candidate for ~200 ms; minutes mean a hung runtime. */
 const DEFAULT_TIMEOUT_MS = 300_000;
