@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { errorMessage, UsageError } from '../../errors.js';
 import { calibrate, type Calibration } from './cpu-calibration.js';
-import { referenceCandidate, type CpuCandidate, type CpuVariantSetting } from './cpu-candidates.js';
+import { referenceCandidate } from './cpu-candidates.js';
+import type { ChooseCpuOptions } from './choose-cpu-options.js';
 import { allCpuCandidates } from './all-cpu-candidates.js';
 import { calibrateInChildProcess } from './isolated-calibration.js';
 import { convertedCandidates } from './converted-candidates.js';
@@ -30,24 +31,7 @@ export interface CpuChoice {
   cacheFile?: string;
 }
 
-export interface ChooseCpuOptions {
-  source: string;
-  cpuVariant?: CpuVariantSetting;
-  threads?: number;
-  libraryPath?: string;
-  /** Where engine-choice.json lives; absent: calibrate every time. */
-  stateDir?: string;
-  /** The outputs are TFLite_Detection_PostProcess's: compare them as detections (output-agreement.ts). */
-  orderFree?: boolean;
-  /** More candidates (another runtime, or a test's deliberately wrong one). */
-  extraCandidates?: readonly CpuCandidate[];
-  budgetMs?: number;
-  onDebug?: (message: string) => void;
-  /** Calibrate in a child process (isolated-calibration.ts); needs `stateDir`, where the child leaves its pick. */
-  isolate?: boolean;
-  /** How long the child may take before it is killed (default 5 min). */
-  isolateTimeoutMs?: number;
-}
+export type { ChooseCpuOptions };
 
 export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptions): Promise<{ engine: Engine; choice: CpuChoice }> {
   const variant = options.cpuVariant ?? 'auto';
