@@ -18,6 +18,8 @@ const TICKS_PER_S = 100; // USER_HZ on Linux
 /** What systemd/edgerun.service, Dockerfile.arm64, `npm start` and the shebang run the daemon with (README, "Memory"). */
 const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=200'];
 const DAEMON_ENV = { MALLOC_ARENA_MAX: '2' };
+/** EDGERUN_BENCH_THREADS pins the engines' thread count in the daemon and in the bare-invoke measurement alike. */
+const PINNED_THREADS = process.env.EDGERUN_BENCH_THREADS ? Number(process.env.EDGERUN_BENCH_THREADS) : undefined;
 
 interface Running {
   child: ChildProcess;
@@ -32,7 +34,9 @@ export function startServe(brokerUrl: string, pipelines: string, device: string)
   writeFileSync(
     file,
     `device: { id: ${device} }\nmodelsDir: ${path.join(shared, 'models')}\nstateDir: ${dir}\nhttp: { enabled: false }\n` +
-      `mqtt: { url: ${brokerUrl}, statsIntervalS: 3600, homeAssistant: { enabled: false } }\nlog: { level: warn }\npipelines:\n${pipelines}`,
+      `mqtt: { url: ${brokerUrl}, statsIntervalS: 3600, homeAssistant: { enabled: false } }\nlog: { level: warn }\n` +
+      (PINNED_THREADS ? `engines: { threads: ${PINNED_THREADS} }\n` : '') +
+      `pipelines:\n${pipelines}`,
   );
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], {
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -61,7 +65,11 @@ function procStat(pid: number): { cpuTicks: number; rssMb: number } {
 
 /** Bare invoke time on the CPU runtime the daemon chose (read from its engine-choice.json). */
 async function bareInvokeMs(model: string, runs: number, stateDir: string): Promise<{ ms: number; engine: string }> {
-  const { engine, choice } = await chooseCpuEngine(readFileSync(path.join(shared, 'models', model)), { source: model, stateDir });
+  const { engine, choice } = await chooseCpuEngine(readFileSync(path.join(shared, 'models', model)), {
+    source: model,
+    stateDir,
+    ...(PINNED_THREADS ? { threads: PINNED_THREADS } : {}),
+  });
   for (let i = 0; i < 3; i++) await engine.invoke();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -122,6 +130,12 @@ async function throughputAndLatency(broker: Mosquitto, seconds: number): Promise
       [[ips.toFixed(2), fmt(bare), (1000 / bare).toFixed(2), (ips / (1000 / bare)).toFixed(3)]],
     ),
   );
+  if (FAST_FPS < 1000 / bare) {
+    console.log(
+      `the source (${FAST_FPS} fps) is slower than the model (${(1000 / bare).toFixed(0)}/s): the ratio is the source's, not the ` +
+        `pipeline's; EDGERUN_BENCH_FAST_FPS and EDGERUN_BENCH_THREADS set a faster source and a thread count`,
+    );
+  }
   // Latency: a source slower than the model, so no frame waits in the buffer for the previous inference; what
   // remains is the pipeline's own cost (preprocess, decode, publish, broker hop).
   const { received: slow } = await collect(broker, 'bench-lat', '{ type: testsrc, width: 640, height: 480, fps: 10 }', seconds);
