@@ -18,6 +18,7 @@ import { fmt, percentile, table } from './stats.js';
 const shared = path.resolve(import.meta.dirname, '../../shared/models');
 const MODELS = [
   'mobilenet_v2_1.0_224_quant.tflite',
+  'mobilenet_v1_1.0_224_quant_embedding_extractor.tflite',
   'mobilenet_v1_0.25_128_quant.tflite',
   'ssd_mobilenet_v1_coco_quant_postprocess.tflite',
   'yolov8n_full_integer_quant.tflite',
@@ -59,6 +60,7 @@ export async function benchChoice(quick: boolean): Promise<void> {
     const { candidates } = allCpuCandidates(bytes, { ...options, onConversion: (_v, c) => conversions.push(`${c.convertMs} ms`) });
     const { engine, calibration } = await calibrate(referenceCandidate(bytes, options), candidates, {
       orderFree: name.includes('postprocess'),
+      embedding: name.includes('embedding_extractor'),
     });
     engine.dispose();
     const agreeing = candidates.filter((c) => calibration.results.find((r) => r.id === c.id)?.agrees);

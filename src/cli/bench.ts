@@ -1,6 +1,6 @@
 /** `edgerun bench MODEL`: every CPU candidate side by side, and the one the auto choice picks. */
 import { readFile } from 'node:fs/promises';
-import { allCpuCandidates, calibrate, referenceCandidate, readModelFile, modelFormatOf } from '../delegates/index.js';
+import { allCpuCandidates, calibrate, looksLikeEmbeddingModel, referenceCandidate, readModelFile, modelFormatOf } from '../delegates/index.js';
 import { UsageError } from '../errors.js';
 import { numberOption, parseCommandArgs } from './args.js';
 
@@ -30,6 +30,7 @@ export async function runBench(args: string[]): Promise<number> {
     maxRuns: 1000,
     exhaustive: true,
     orderFree: Object.keys(info.opHistogram).some((op) => op.endsWith('TFLite_Detection_PostProcess')),
+    embedding: looksLikeEmbeddingModel(info.outputs, info.opHistogram),
   });
   engine.dispose();
   if (values.json) {

@@ -13,6 +13,7 @@ export type { CpuChoice } from './cpu-choice/choose-cpu-engine.js';
 export { calibrate } from './cpu-choice/cpu-calibration.js';
 export { referenceCandidate, tfliteCpuCandidates } from './cpu-choice/cpu-candidates.js';
 export { allCpuCandidates } from './cpu-choice/all-cpu-candidates.js';
+export { looksLikeEmbeddingModel } from './cpu-choice/embedding-agreement.js';
 export { convertTfliteToOnnx, CONVERTER_VERSION, CONVERTIBLE_OPS } from './tflite-onnx/convert-tflite.js';
 export { ConversionError } from './tflite-onnx/conversion-error.js';
 export { weightStoragesForCpu } from './tflite-onnx/weight-storage-for-cpu.js';

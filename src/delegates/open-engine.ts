@@ -12,6 +12,7 @@ import { loadEdgeTpu, type EdgeTpuLibrary } from './edgetpu/edgetpu-library.js';
 import { probeEdgeTpu, type EdgeTpuProbeResult } from './edgetpu/edgetpu-probe.js';
 import { chooseCpuEngine, type CpuChoice } from './cpu-choice/choose-cpu-engine.js';
 import type { CpuVariantSetting } from './cpu-choice/cpu-candidates.js';
+import { looksLikeEmbeddingModel } from './cpu-choice/embedding-agreement.js';
 import { TfliteEngine } from './tflite/tflite-engine.js';
 import { readModelFile, type ModelFileInfo } from './tflite/tflite-model-file.js';
 import { modelFormatOf } from './model-format.js';
@@ -160,6 +161,7 @@ async function openOnCpu(
     source: model.path,
     cpuVariant: options.cpuVariant ?? (choice === 'cpu' ? 'xnnpack' : 'auto'),
     orderFree: Object.keys(model.info.opHistogram).some((op) => op.endsWith('TFLite_Detection_PostProcess')),
+    embedding: looksLikeEmbeddingModel(model.info.outputs, model.info.opHistogram),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(options.tflitePath ? { libraryPath: options.tflitePath } : {}),
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),

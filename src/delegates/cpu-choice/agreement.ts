@@ -5,3 +5,6 @@ export interface Agreement {
   worst: number;
   detail: string;
 }
+
+/** Bumped when a rule changes what agrees (2: quantized outputs in whole steps; embeddings by cosine). */
+export const AGREEMENT_RULE_VERSION = 2;

@@ -8,6 +8,7 @@ import { calibrate, type Calibration } from './cpu-calibration.js';
 import { referenceCandidate } from './cpu-candidates.js';
 import type { ChooseCpuOptions } from './choose-cpu-options.js';
 import { allCpuCandidates } from './all-cpu-candidates.js';
+import { AGREEMENT_RULE_VERSION } from './agreement.js';
 import { calibrateInChildProcess } from './isolated-calibration.js';
 import { convertedCandidates } from './converted-candidates.js';
 import type { Engine } from '../core/engine.js';
@@ -58,7 +59,7 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
   const candidates = [...found.candidates, ...(options.extraCandidates ?? [])];
   const runtime = [`tflite ${api.version()}`, ...found.runtimes, ...(options.extraCandidates ?? []).map((c) => c.id)].join(', ');
   const machine = machineFingerprint();
-  const key = choiceKey(sha256, runtime, machine, options.threads);
+  const key = choiceKey(sha256, runtime, machine, options.threads, agreementRule(options));
   const store = options.stateDir ? new EngineChoiceStore(options.stateDir) : undefined;
   const cacheFile = store ? { cacheFile: store.file } : {};
   const cached = store?.get(key);
@@ -93,6 +94,7 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
   }
   const { engine, calibration } = await calibrate(referenceCandidate(bytes, candidateOptions), candidates, {
     orderFree: options.orderFree ?? false,
+    embedding: options.embedding ?? false,
     ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
   });
   releaseFreedNativeMemory();
@@ -118,6 +120,14 @@ export async function chooseCpuEngine(bytes: Uint8Array, options: ChooseCpuOptio
     }
   }
   return { engine, choice: { chosen: winner.id, variant: winner.variant, threads: winner.threads, how: 'calibrated', calibration, ...cacheFile } };
+}
+
+/**
+ * Which agreement rule measured a choice, part of its cache key: a choice made by an older rule (before quantized
+ * outputs were compared in whole steps, or before embeddings were compared by cosine) is measured again.
+ */
+function agreementRule(options: ChooseCpuOptions): string {
+  return `agreement:${AGREEMENT_RULE_VERSION}:${options.embedding ? 'embedding' : options.orderFree ? 'detections' : 'steps'}`;
 }
 
 function debug(options: ChooseCpuOptions): { onDebug?: (message: string) => void } {

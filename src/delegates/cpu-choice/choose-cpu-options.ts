@@ -10,6 +10,8 @@ export interface ChooseCpuOptions {
   stateDir?: string;
   /** The outputs are TFLite_Detection_PostProcess's: compare them as detections (output-agreement.ts). */
   orderFree?: boolean;
+  /** The model is an embedding extractor: compare outputs by cosine (embedding-agreement.ts). */
+  embedding?: boolean;
   /** More candidates (another runtime, or a test's deliberately wrong one). */
   extraCandidates?: readonly CpuCandidate[];
   budgetMs?: number;

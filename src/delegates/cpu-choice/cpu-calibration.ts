@@ -35,6 +35,8 @@ export interface Calibration {
 export interface CalibrateOptions {
   /** Compare outputs as unordered values (models ending in TFLite_Detection_PostProcess). */
   orderFree?: boolean;
+  /** Compare outputs as embeddings, by cosine (embedding-agreement.ts). */
+  embedding?: boolean;
   /** Time spent timing one candidate (after one warm-up), default 200 ms; at least `minRuns` runs either way. */
   budgetMs?: number;
   minRuns?: number;
@@ -82,7 +84,10 @@ export async function calibrate(
         refOutputs = outputs;
         result.agrees = true;
       } else {
-        const agreement = compareOutputs(refOutputs, outputs.map((o) => o.data), { orderFree: options.orderFree ?? false });
+        const agreement = compareOutputs(refOutputs, outputs.map((o) => o.data), {
+          orderFree: options.orderFree ?? false,
+          embedding: options.embedding ?? false,
+        });
         result.agrees = agreement.agrees;
         if (agreement.agrees) result.agreement = agreement.detail;
         if (!agreement.agrees) {

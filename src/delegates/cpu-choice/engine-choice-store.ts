@@ -39,8 +39,11 @@ export function defaultCliStateDir(): string {
   return path.join(base, 'edgerun');
 }
 
-export function choiceKey(sha256: string, runtime: string, machine: string, pinnedThreads?: number): string {
-  return [sha256, runtime, machine, pinnedThreads === undefined ? 'threads:auto' : `threads:${pinnedThreads}`].join(' | ');
+export function choiceKey(sha256: string, runtime: string, machine: string, pinnedThreads?: number, agreement?: string): string {
+  const parts = [sha256, runtime, machine, pinnedThreads === undefined ? 'threads:auto' : `threads:${pinnedThreads}`];
+  // keys written before the agreement rule was part of them have none: they never match a current key
+  if (agreement !== undefined) parts.push(agreement);
+  return parts.join(' | ');
 }
 
 export class EngineChoiceStore {

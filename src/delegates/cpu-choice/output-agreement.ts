@@ -5,6 +5,7 @@
  * detections (detection-agreement.ts).
  */
 import { asDetections, compareDetections } from './detection-agreement.js';
+import { compareEmbeddings } from './embedding-agreement.js';
 
 export interface OutputAgreementOptions {
   /**
@@ -14,6 +15,8 @@ export interface OutputAgreementOptions {
   orderFree?: boolean;
   /** Allowed difference in quantization steps (default 4). */
   steps?: number;
+  /** The output is an embedding: compare it by cosine (embedding-agreement.ts). */
+  embedding?: boolean;
 }
 
 export interface OutputsToCompare {
@@ -36,6 +39,7 @@ export function compareOutputs(
   options: OutputAgreementOptions = {},
 ): Agreement {
   const steps = options.steps ?? 4;
+  if (options.embedding) return compareEmbeddings(reference, candidate);
   if (options.orderFree) {
     const ref = asDetections(reference.map((r) => r.data));
     const got = asDetections(candidate);
