@@ -30,3 +30,6 @@ export { packModel } from './tflite/writer/pack-model.js';
 export { appendClassifierHead, embeddingOutput, embeddingProblem, splitClassifierHead, HEAD_OPERATORS, type ClassifierHead, type EmbeddingOutput } from './tflite/writer/classifier-head.js';
 export type { ModelT } from './tflite/writer/model-tables.js';
 export { setClassifierMetadata, withEmbeddedLabels, LABELS_FILE_NAME, type ClassifierMetadata } from './tflite/writer/metadata-writer.js';
+export { EdgeTpuPool, type PoolDeviceStatus, type PoolTransition } from './edgetpu/tpu-pool.js';
+export { resolveDevice, deviceLabel, type ResolvedDevice } from './edgetpu/edgetpu-device.js';
+export { ANY_DEVICE } from './open-engine.js';

@@ -19,14 +19,18 @@ import { modelFormatOf } from './model-format.js';
 import type { OnnxGraphOptimization } from './onnx/onnx-engine.js';
 import type { OnnxModelInfo } from './onnx/onnx-model-file.js';
 import { openOnnx } from './onnx/open-onnx.js';
+import { EdgeTpuPool } from './edgetpu/tpu-pool.js';
+import { PooledEngine } from './edgetpu/pooled-engine.js';
 
 import { ENGINE_CHOICES, isEngineChoice, type EngineChoice } from './engine-registry.js';
 export { ENGINE_CHOICES, type EngineChoice };
 
 export interface OpenEngineOptions {
   engine?: EngineChoice;
-  /** pycoral device string: '', usb, usb:N, pci, pci:N, :N */
+  /** pycoral device string: '', usb, usb:N, pci, pci:N, :N; or `any`: every Edge TPU of `tpuPool`, the first free one per inference */
   device?: string;
+  /** The daemon's Edge TPUs (tpu-pool.ts): what `any` shares, and whose device queues pinned models run on. */
+  tpuPool?: EdgeTpuPool;
   threads?: number;
   tflitePath?: string;
   edgetpuPath?: string;
@@ -61,6 +65,9 @@ export interface OpenedEngine {
 }
 
 const EDGETPU_SUFFIX = '_edgetpu.tflite';
+/** The device setting that shares every Edge TPU. */
+export const ANY_DEVICE = 'any';
+const DEFAULT_POOL_RETRY_MS = 60_000;
 
 /** `X_edgetpu.tflite` ↔ `X.tflite`. */
 export function twinPaths(modelPath: string): { cpu: string; edgetpu: string } {
@@ -75,7 +82,7 @@ export async function openEngine(modelPath: string, options: OpenEngineOptions =
   if (!isEngineChoice(choice)) {
     throw new UsageError(`unknown engine "${String(choice)}"; expected one of ${ENGINE_CHOICES.join(', ')}`);
   }
-  const deviceSpec = parseDeviceSpec(options.device ?? '');
+  const deviceSpec = options.device === ANY_DEVICE ? undefined : parseDeviceSpec(options.device ?? '');
   const bytes = await readModelBytes(modelPath);
   if (choice === 'onnx' || modelFormatOf(bytes, modelPath) === 'onnx') return openOnnx(modelPath, bytes, choice, options);
   const asked: ReadModel = { path: modelPath, bytes, info: readModelFile(bytes, { source: modelPath }) };
@@ -95,7 +102,7 @@ export async function openEngine(modelPath: string, options: OpenEngineOptions =
       if (!lib.available) throw new EdgeTpuError(`libedgetpu passed the probe but failed to load: ${lib.reason}`);
       const model = tpuCandidate === modelPath ? asked : await readModel(tpuCandidate);
       try {
-        return openOnTpu(lib, model, deviceSpec.text, options, choice);
+        return deviceSpec ? openOnTpu(lib, model, deviceSpec.text, options, choice) : openOnPool(lib, model, options, choice);
       } catch (err) {
         if (choice === 'edgetpu') throw err;
         return openOnCpu(asked, askedIsTpu, twins.cpu, options, `CPU: the Edge TPU failed (${errorMessage(err)})`, choice);
@@ -172,6 +179,23 @@ async function openOnCpu(
   const how = { calibrated: 'fastest agreeing runtime, measured now', cached: 'fastest agreeing runtime, cached', pinned: 'pinned', fallback: cpuChoice.note ?? 'fallback' };
   reason = `${reason}; ${cpuChoice.chosen} (${how[cpuChoice.how]})`;
   return { engine, modelPath: model.path, modelBytes: model.bytes, fileInfo: model.info, reason, choice: cpuChoice };
+}
+
+/** `device: any`: the model on every Edge TPU of the pool (the daemon's, or one made of every listed device). */
+function openOnPool(lib: EdgeTpuLibrary, model: ReadModel, options: OpenEngineOptions, choice: EngineChoice): OpenedEngine {
+  const pool = options.tpuPool ?? new EdgeTpuPool(lib.listDevices().map((_, i, all) => resolveDevice(`:${i}`, all)), DEFAULT_POOL_RETRY_MS);
+  const devices = pool.devices();
+  const engine = new PooledEngine(pool, (index) =>
+    TfliteEngine.fromBytes(model.bytes, {
+      source: model.path,
+      threads: options.threads,
+      libraryPath: options.tflitePath,
+      delegate: lib.createDelegate(devices[index]!),
+      kind: 'edgetpu',
+    }),
+  );
+  const reason = `Edge TPU pool of ${devices.length} (${devices.map((d) => `${d.type}:${d.typeIndex}`).join(', ')}): each inference on the first free one${choice === 'auto' ? ', found by auto' : ''}`;
+  return { engine, modelPath: model.path, modelBytes: model.bytes, fileInfo: model.info, reason };
 }
 
 function openOnTpu(

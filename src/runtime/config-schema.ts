@@ -45,6 +45,11 @@ const pipelineSchema = {
         id: { type: 'string', description: 'the id published with results; default: the file name without extension' },
         labels: { type: 'string', description: 'labels file (.txt or YOLO .yaml); default: labels embedded in the model' },
         engine: { enum: ENGINE_CHOICES, default: 'auto', description: engineChoiceDescription() },
+        device: {
+          type: 'string',
+          pattern: '^(any|(usb|pci)?(:[0-9]+)?)$',
+          description: "this pipeline's Edge TPU: a pycoral device string ('', usb, usb:N, pci, pci:N, :N), or any: every Edge TPU, each inference on the first free one; default engines.edgetpuDevice",
+        },
       },
     },
     task: {
@@ -158,7 +163,12 @@ export const configSchema = {
           default: 'all',
           description: "ONNX Runtime's graph optimisation level for ONNX models (threads sets its intra-op threads)",
         },
-        edgetpuDevice: { type: 'string', default: '', description: "pycoral device string: '', usb, usb:N, pci, pci:N, :N" },
+        edgetpuDevice: {
+          type: 'string',
+          default: '',
+          pattern: '^(any|(usb|pci)?(:[0-9]+)?)$',
+          description: "pycoral device string: '', usb, usb:N, pci, pci:N, :N; or any: pipelines share every Edge TPU, each inference on the first free one",
+        },
         invokeTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'watchdog: flag an invoke that runs longer' },
         tpuRetryMs: { type: 'integer', minimum: 1000, default: 60000, description: 'after a TPU failure, retry it this often' },
       },

@@ -25,7 +25,7 @@ export interface PipelineConfig {
   enabled: boolean;
   source: SourceConfig;
   /** `path` is set after loading also when the config names a `catalog` model (it then points into the store). */
-  model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice; /** Set from the catalog entry of a `catalog` model. */ version?: string };
+  model: { path: string; catalog?: string; id?: string; labels?: string; engine: EngineChoice; device?: string; /** Set from the catalog entry of a `catalog` model. */ version?: string };
   task: {
     type: TaskName;
     topK?: number;

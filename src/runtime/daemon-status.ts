@@ -1,4 +1,5 @@
 /** What the daemon reports of itself (GET /api/status), and what the HTTP API needs of it. */
+import type { PoolDeviceStatus } from '../delegates/index.js';
 import type { Logger } from 'pino';
 import type { DeploymentStateMessage } from '../fleet/deployment-state.js';
 import type { DaemonConfig } from './config.js';
@@ -20,7 +21,8 @@ export interface DaemonStatus {
   version: string;
   device: DaemonConfig['device'];
   uptimeS: number;
-  engines: { tflite: 'cpu'; edgetpu: Record<string, unknown>; tpuQueue: number };
+  /** `tpuPool`: every Edge TPU the probe listed, its state, queue, inferences and failures. */
+  engines: { tflite: 'cpu'; edgetpu: Record<string, unknown>; tpuQueue: number; tpuPool: PoolDeviceStatus[] };
   mqtt: Record<string, unknown>;
   pipelines: (ServingPipeline | FailedPipeline)[];
   /** With fleet.enabled: the deployment applied, per pipeline state and health, documents refused. */

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { probeEdgeTpu, type EdgeTpuProbeResult } from '../delegates/index.js';
+import { EdgeTpuPool, probeEdgeTpu, resolveDevice, type EdgeTpuProbeResult } from '../delegates/index.js';
 import { EdgerunError, errorMessage } from '../errors.js';
 import { isTaskName } from '../tasks/task-registry.js';
 import { SseHub } from '../transport/http/sse.js';
@@ -14,7 +14,6 @@ import { HttpServer } from '../transport/http/http-server.js';
 import { EmbeddedBroker, type BrokerAddress } from '../transport/mqtt/embedded-broker.js';
 import { MqttPublisher } from '../transport/mqtt/mqtt-publisher.js';
 import { redactUrl } from '../util/redact-url.js';
-import { SerialQueue } from '../util/serial-queue.js';
 import { isLoopbackHost, loadConfig, type DaemonConfig, type PipelineConfig } from './config.js';
 import { EventRuns } from './event-runs.js';
 import { FrameHub } from './frames/frame-hub.js';
@@ -68,7 +67,8 @@ export class Daemon implements ApiHost {
   private broker: EmbeddedBroker | undefined;
   private publisher: MqttPublisher | undefined;
   private readonly sse = new SseHub();
-  private readonly tpuLock = new SerialQueue();
+  /** The Edge TPUs the probe listed (none until start): pinned models queue on their device, `any` ones share all. */
+  private tpuPool = new EdgeTpuPool([], 60_000);
   private readonly eventRuns: EventRuns;
   private probe: EdgeTpuProbeResult = { available: false, devices: [], tried: [] };
   private statsTimer: NodeJS.Timeout | undefined;
@@ -109,6 +109,12 @@ export class Daemon implements ApiHost {
     log.info(
       { edgetpu: this.probe.available ? { version: this.probe.version, devices: this.probe.devices } : { reason: this.probe.reason } },
       this.probe.devices.length > 0 ? 'Edge TPU found' : 'no Edge TPU: models run on the CPU',
+    );
+    const devices = this.probe.devices.map((_, i, all) => resolveDevice(`:${i}`, all));
+    this.tpuPool = new EdgeTpuPool(devices, config.engines.tpuRetryMs, (t) =>
+      t.state === 'failed'
+        ? log.warn({ device: t.device, err: t.reason }, `Edge TPU ${t.device} failed; its inferences go to the other Edge TPUs (or the CPU twin) and it is tried again later`)
+        : log.info({ device: t.device }, `Edge TPU ${t.device} is back in the pool`),
     );
 
     let url = config.mqtt.url;
@@ -286,7 +292,8 @@ export class Daemon implements ApiHost {
       engines: {
         tflite: 'cpu',
         edgetpu: this.probe.available ? { version: this.probe.version, devices: this.probe.devices } : { available: false, reason: this.probe.reason },
-        tpuQueue: this.tpuLock.queued,
+        tpuQueue: this.tpuPool.queues().reduce((n, q) => n + q.queued, 0),
+        tpuPool: this.tpuPool.status(),
       },
       mqtt: { url: redactUrl(this.addresses.mqtt), embedded: !!this.broker, ...(this.publisher ? this.publisher.state() : {}) },
       pipelines: [
@@ -360,7 +367,7 @@ export class Daemon implements ApiHost {
       deviceId: this.config.device.id,
       engines: { ...this.config.engines, stateDir: this.config.stateDir },
       probe: this.probe,
-      tpuLock: this.tpuLock,
+      tpuPool: this.tpuPool,
       bus: this.bus,
       eventRuns: this.eventRuns,
       log: this.log,

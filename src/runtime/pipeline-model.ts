@@ -3,7 +3,7 @@
  * fails at run time, retries the TPU later, and swaps models between two frames (the old one is released only
  * after the switch).
  */
-import { type CpuVariantSetting, type EdgeTpuProbeResult, openEngine, type EngineChoice, type OnnxGraphOptimization, type CpuChoice } from '../delegates/index.js';
+import { ANY_DEVICE, resolveDevice, type EdgeTpuPool, type CpuVariantSetting, type EdgeTpuProbeResult, openEngine, type EngineChoice, type OnnxGraphOptimization, type CpuChoice } from '../delegates/index.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -26,6 +26,8 @@ export interface ModelSpec {
   version?: string;
   labels?: string;
   engine: EngineChoice;
+  /** This pipeline's Edge TPU (a pycoral device string, or `any`); default engines.edgetpuDevice. */
+  device?: string;
 }
 
 export interface EngineSettings {
@@ -55,13 +57,15 @@ export class PipelineModel {
   /** The inference running on the current runner, so a swap releases the old one only after it. */
   private inflight: Promise<unknown> = Promise.resolve();
   private readonly serial = new SerialQueue();
-  private readonly background = new BackgroundLane(() => [this.serial, this.deps.tpuLock]);
+  private readonly background = new BackgroundLane(() => [this.serial, this.tpuQueue()]);
+  /** Runs a pinned Edge TPU model's work when the pool has no device (it cannot be on a TPU then; a guard). */
+  private readonly spareQueue = new SerialQueue();
 
   constructor(
     private spec: ModelSpec,
     private readonly task: TaskOptions,
     private readonly settings: EngineSettings,
-    private readonly deps: { probe: EdgeTpuProbeResult; tpuLock: SerialQueue; log: Logger; onChange: (m: ActiveModel) => void },
+    private readonly deps: { probe: EdgeTpuProbeResult; tpuPool: EdgeTpuPool; log: Logger; onChange: (m: ActiveModel) => void },
     /** Set for audio pipelines: the model runs the keyword task on PCM chunks instead of images. */
     private readonly audio?: AudioTaskOptions,
   ) {}
@@ -152,7 +156,7 @@ export class PipelineModel {
 
   /** Runs on the TPU queue when the model is on a TPU; a TPU failure switches to the CPU twin (then rethrows). */
   private async execute<T>(model: ActiveModel, run: () => Promise<T>): Promise<T> {
-    const running = model.engine === 'edgetpu' ? this.deps.tpuLock.run(run) : run();
+    const running = this.onTpuQueue(model, run);
     this.inflight = running.catch(() => undefined);
     try {
       return await running;
@@ -169,7 +173,7 @@ export class PipelineModel {
   async swap(spec: ModelSpec, accept?: SwapCheck): Promise<ActiveModel> {
     const { runner, active } = await this.build(spec, spec.engine);
     try {
-      if (accept) await (active.engine === 'edgetpu' ? this.deps.tpuLock.run(() => accept(runner, active)) : accept(runner, active));
+      if (accept) await this.onTpuQueue(active, () => accept(runner, active));
       if (this.stopped) throw new EdgerunError('PIPELINE_STOPPED', 'the pipeline stopped while its new model was loading');
     } catch (err) {
       runner.dispose();
@@ -178,6 +182,33 @@ export class PipelineModel {
     this.spec = spec;
     this.install(runner, active);
     return active;
+  }
+
+  /**
+   * A model on one Edge TPU runs on that device's queue; one on the pool (`device: any`) picks a free device per
+   * invoke itself; CPU models run directly.
+   */
+  private onTpuQueue<T>(model: ActiveModel, run: () => Promise<T>): Promise<T> {
+    if (model.engine !== 'edgetpu' || model.engineVariant?.startsWith('pool')) return run();
+    const index = this.pinnedDevice();
+    return index === undefined ? this.spareQueue.run(run) : this.deps.tpuPool.runOn(index, run);
+  }
+
+  private tpuQueue(): SerialQueue {
+    const index = this.pinnedDevice();
+    return index === undefined ? this.spareQueue : this.deps.tpuPool.queueFor(index);
+  }
+
+  /** The pool position of this pipeline's pinned Edge TPU; undefined for `any` or when the pool has no device. */
+  private pinnedDevice(): number | undefined {
+    const pool = this.deps.tpuPool;
+    const device = this.spec.device ?? this.settings.edgetpuDevice;
+    if (pool.size === 0 || device === ANY_DEVICE) return undefined;
+    try {
+      return resolveDevice(device, pool.devices()).index;
+    } catch {
+      return 0;
+    }
   }
 
   close(): void {
@@ -190,7 +221,8 @@ export class PipelineModel {
   private async build(spec: ModelSpec, engine: EngineChoice): Promise<{ runner: Runner; active: ActiveModel }> {
     const opened = await openEngine(spec.path, {
       engine,
-      device: this.settings.edgetpuDevice,
+      device: spec.device ?? this.settings.edgetpuDevice,
+      tpuPool: this.deps.tpuPool,
       ...(this.settings.threads !== undefined ? { threads: this.settings.threads } : {}),
       ...(this.settings.cpuVariant ? { cpuVariant: this.settings.cpuVariant } : {}),
       ...(this.settings.stateDir ? { stateDir: this.settings.stateDir, isolateCalibration: true } : {}),

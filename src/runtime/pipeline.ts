@@ -3,11 +3,10 @@
  * A slow model never builds a backlog: the newest frame wins and drops are counted.
  */
 import type { Logger } from 'pino';
-import type { EdgeTpuProbeResult } from '../delegates/index.js';
+import type { EdgeTpuPool, EdgeTpuProbeResult } from '../delegates/index.js';
 import { errorMessage } from '../errors.js';
 import { parseNormalize } from '../image/index.js';
 import { createSource, sourceTroubleHint, FpsLimiter, BoundedQueue, type AudioChunk, type Frame, type Source, type SourceItem, type SourceStatus, LatestFrameBuffer, DEFAULT_HOP_MS } from '../sensors/index.js';
-import type { SerialQueue } from '../util/serial-queue.js';
 import type { PipelineConfig } from './config.js';
 import type { EventRuns } from './event-runs.js';
 import { ObjectEvents, type ObjectEventsStatus } from './events/object-events.js';
@@ -32,7 +31,7 @@ export interface PipelineDeps {
   deviceId: string;
   engines: EngineSettings & { invokeTimeoutMs: number };
   probe: EdgeTpuProbeResult;
-  tpuLock: SerialQueue;
+  tpuPool: EdgeTpuPool;
   bus: RuntimeBus;
   /** Numbers each run of a pipeline, so object event ids never repeat across restarts and reloads. */
   eventRuns: EventRuns;
@@ -119,7 +118,7 @@ export class Pipeline {
         ...(config.task.normalize !== undefined ? { normalize: parseNormalize(config.task.normalize, `${config.id}.task.normalize`) } : {}),
       },
       deps.engines,
-      { probe: deps.probe, tpuLock: deps.tpuLock, log: deps.log, onChange: (m) => this.onModelChange(m) },
+      { probe: deps.probe, tpuPool: deps.tpuPool, log: deps.log, onChange: (m) => this.onModelChange(m) },
       audioTaskOptions(config),
     );
     if (config.task.labels) this.labelFilter = new LabelFilter(config.id, config.task.labels);

@@ -12,6 +12,9 @@ beforeAll(async () => {
     makeConfig(`
 device: { id: explain-dev }
 broker: { host: 127.0.0.1, port: 0 }
+# the route is under test, not engine choice: TFLite's reference kernels (a 400-mask RISE peak moves by pixels with
+# the last-bit differences between runtimes)
+engines: { cpuVariant: builtin, threads: 1 }
 pipelines:
   - id: detect
     source: { type: images, path: "${sharedMedia('cats_and_dogs.jpg')}", fps: 2, loop: true }

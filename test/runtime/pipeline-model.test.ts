@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/image/index.js';
 import { PipelineModel, type ModelInput } from '../../src/runtime/pipeline-model.js';
-import { SerialQueue } from '../../src/util/serial-queue.js';
+import { EdgeTpuPool } from '../../src/delegates/edgetpu/tpu-pool.js';
 import { sharedMedia, sharedModel } from '../helpers/paths.js';
 
 const NO_TPU = { available: false, devices: [], tried: [], reason: 'test' };
@@ -19,7 +19,7 @@ function pipelineModel(file: string): PipelineModel {
     { path: sharedModel(file), engine: 'cpu' },
     { task: 'classify', topK: 1 },
     { edgetpuDevice: ':0', tpuRetryMs: 60_000, cpuVariant: 'builtin' },
-    { probe: NO_TPU, tpuLock: new SerialQueue(), log: pino({ level: 'silent' }), onChange: () => undefined },
+    { probe: NO_TPU, tpuPool: new EdgeTpuPool([], 60_000), log: pino({ level: 'silent' }), onChange: () => undefined },
   );
   models.push(model);
   return model;
