@@ -17,6 +17,7 @@ import { benchCreateDispose, benchEndToEnd, benchInvoke } from './inference.js';
 import { benchLearn } from './learn.js';
 import { benchOnnx } from './onnx.js';
 import { benchUi } from './ui.js';
+import { benchTpuPool } from './tpu-pool.js';
 import { rssMb } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -42,6 +43,7 @@ const suites: Record<string, (quick: boolean) => Promise<void>> = {
   learn: benchLearn,
   fleet: benchFleet,
   postprocess: benchPostprocess,
+  'tpu-pool': benchTpuPool,
 };
 
 console.log(`# edgerun bench — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, ${process.arch}${quick ? ' (quick)' : ''}`);

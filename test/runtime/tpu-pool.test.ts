@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PoolDeviceStatus } from '../../src/delegates/edgetpu/tpu-pool.js';
+import type { ServingPipeline } from '../../src/runtime/daemon-status.js';
 import { buildFakeEdgeTpu } from '../helpers/fake-edgetpu.js';
 import { sharedMedia } from '../helpers/paths.js';
 import { startMosquitto, type Mosquitto } from '../transport/mosquitto.js';
@@ -64,7 +65,7 @@ ${body}
 }
 
 const pool = (h: Harness): PoolDeviceStatus[] => h.daemon.status().engines.tpuPool;
-const pipeline = (h: Harness, id: string) => h.daemon.status().pipelines.find((p) => p.id === id)!;
+const pipeline = (h: Harness, id: string): ServingPipeline => h.daemon.status().pipelines.find((p) => p.id === id) as ServingPipeline;
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const t0 = Date.now();
