@@ -38,8 +38,8 @@ function writeForCheck(text: string): string {
 describe("README's board configs", () => {
   const configs = readmeConfigs();
 
-  it('are there: a V4L2 camera on the Edge TPU, an RTSP camera, and zones with Home Assistant', () => {
-    expect([...configs.keys()]).toEqual(['v4l2-edgetpu', 'rtsp', 'zones']);
+  it('are there: a V4L2 camera on the Edge TPU, an RTSP camera, several Edge TPUs, and zones with Home Assistant', () => {
+    expect([...configs.keys()]).toEqual(['v4l2-edgetpu', 'rtsp', 'tpu-pool', 'zones']);
   });
 
   it('the V4L2 + Edge TPU one passes with EDGERUN_BROKER_PASSWORD set, and is refused without it', async () => {
