@@ -11,6 +11,8 @@ export const CPU_FLAGS = {
 export interface CpuFlagValues {
   cpuVariant?: CpuVariantSetting;
   stateDir: string;
+  /** Calibrate in a child process, as the daemon does: only the pick is ever opened in this one (peak RSS). */
+  isolateCalibration: true;
 }
 
 export function parseCpuFlags(values: { 'cpu-variant'?: string | boolean; 'state-dir'?: string | boolean }): CpuFlagValues {
@@ -22,5 +24,6 @@ export function parseCpuFlags(values: { 'cpu-variant'?: string | boolean; 'state
   return {
     ...(typeof variant === 'string' ? { cpuVariant: variant as CpuVariantSetting } : {}),
     stateDir: typeof dir === 'string' ? path.resolve(dir) : defaultCliStateDir(),
+    isolateCalibration: true,
   };
 }

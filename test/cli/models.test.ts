@@ -205,7 +205,7 @@ describe('models verify, rm, card and bench on an imported store', () => {
     expect(metrics).toContainEqual(expect.objectContaining({ kind: 'target', type: 'top-1 accuracy', value: 39.9 }));
     // the CPU runtime calibration chose (cached in the state directory, as the daemon's choice is)
     expect(metrics).toContainEqual(
-      expect.objectContaining({ kind: 'actual', type: 'latency p50', engine: 'cpu', note: expect.stringMatching(/, CPU runtime (builtin|xnnpack|wasm)\/1t$/) }),
+      expect.objectContaining({ kind: 'actual', type: 'latency p50', engine: 'cpu', note: expect.stringMatching(/, CPU runtime (builtin|xnnpack|wasm|onnx-converted|onnx-converted-u8w)\/[12]t$/) }),
     );
     expect(readFileSync(path.join(stateDir, 'engine-choice.json'), 'utf8')).toContain('"chosen"');
     expect(metrics).toContainEqual(expect.objectContaining({ kind: 'actual', type: 'evaluation rows passed', value: 100 }));

@@ -416,7 +416,7 @@ pipelines:
     const text = await (await fetch(`${h.httpUrl}/metrics`)).text();
     expect(text).toMatch(/# TYPE edgerun_inferences_total counter/);
     expect(text).toMatch(/^edgerun_inferences_total\{pipeline="p"\} \d+$/m);
-    expect(text).toMatch(/^edgerun_pipeline_model_info\{pipeline="p",model="mobilenet_v1_0.25_128_quant",sha256="[0-9a-f]{64}",engine="cpu",variant="\w*"\} 1$/m);
+    expect(text).toMatch(/^edgerun_pipeline_model_info\{pipeline="p",model="mobilenet_v1_0.25_128_quant",sha256="[0-9a-f]{64}",engine="cpu",variant="[\w-]*"\} 1$/m);
   });
 
   it('GET /api/events streams results as Server-Sent Events', async () => {
