@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,events,explain,explain-live,ui,learn,fleet,attack,postprocess]`:
+ * `npm run bench [-- --quick | --long] [-- --only=invoke,e2e,lifecycle,daemon,latency,audio,onnx,choice,events,explain,explain-live,ui,learn,fleet,attack,postprocess,tpu-pool]`:
  * figures and ratios measured side by side in one run. `attack` (hostile inputs, bench/attack.ts) and `explain-live`
  * (part of `explain`) run only when named. `--long` runs the daemon RSS check for 10 minutes; `latency` (not in the default run: `daemon` includes
  * it) is the daemon's throughput and latency alone.
