@@ -91,6 +91,27 @@ function wrappedCandidate(bytes: Uint8Array, id: string, shift: number): CpuCand
   };
 }
 
+/** The same untouched outputs, each invoke taking `ms` (a busy wait: exact to microseconds, unlike a timer). */
+function timedCandidate(bytes: Uint8Array, id: string, threads: number, ms: number): CpuCandidate {
+  return {
+    id,
+    variant: 'wrapped',
+    threads,
+    open: async () => {
+      const inner = wrapped(TfliteEngine.fromBytes(bytes, { cpuVariant: 'builtin' }), 0);
+      const first = inner.invoke;
+      return {
+        ...inner,
+        invoke: async () => {
+          await first();
+          const end = performance.now() + ms;
+          while (performance.now() < end);
+        },
+      };
+    },
+  };
+}
+
 describe('calibration', () => {
   const bytes = readFileSync(model(V1));
   const reference = referenceCandidate(bytes, { source: V1 });
@@ -111,6 +132,19 @@ describe('calibration', () => {
     engine.dispose();
     expect(calibration.results.find((r) => r.id === 'exact')).toMatchObject({ agrees: true });
     expect(calibration.chosen).toBe('exact');
+  });
+
+  it('fewer threads win within 5%, in either order; more threads win when over 5% faster', async () => {
+    const chosen = async (...candidates: CpuCandidate[]): Promise<string> => {
+      const { engine, calibration } = await calibrate(reference, candidates, { budgetMs: 60 });
+      engine.dispose();
+      return calibration.chosen;
+    };
+    const one = timedCandidate(bytes, 'one/1t', 1, 1.0);
+    expect(await chosen(one, timedCandidate(bytes, 'two/2t', 2, 0.97))).toBe('one/1t');
+    expect(await chosen(timedCandidate(bytes, 'two/2t', 2, 0.97), one)).toBe('one/1t');
+    expect(await chosen(one, timedCandidate(bytes, 'two/2t', 2, 0.75))).toBe('two/2t');
+    expect(await chosen(timedCandidate(bytes, 'two/2t', 2, 0.75), one)).toBe('two/2t');
   });
 
   it('a disagreeing candidate is not chosen through chooseCpuEngine either, nor cached', async () => {
