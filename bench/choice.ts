@@ -8,7 +8,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { calibrate } from '../src/delegates/cpu-choice/cpu-calibration.js';
+import { calibrate, idleBeforeRun } from '../src/delegates/cpu-choice/cpu-calibration.js';
 import { referenceCandidate } from '../src/delegates/cpu-choice/cpu-candidates.js';
 import { allCpuCandidates } from '../src/delegates/cpu-choice/all-cpu-candidates.js';
 import type { Engine } from '../src/delegates/core/engine.js';
@@ -48,7 +48,7 @@ const COLUMNS = ['builtin/1t', 'builtin/2t', 'xnnpack/1t', 'xnnpack/2t', 'wasm/1
 const CONVERTED_COLUMNS = ['onnx-converted/1t', 'onnx-converted/2t', 'onnx-converted-u8w/1t', 'onnx-converted-u8w/2t'];
 
 export async function benchChoice(quick: boolean): Promise<void> {
-  console.log('\n## choice: CPU runtime chosen by calibration vs every candidate (p50 ms, 1 run, interleaved)\n');
+  console.log('\n## choice: CPU runtime chosen by calibration vs every candidate (p50 ms, 1 run, interleaved, each run after 2 ms idle)\n');
   const rows: string[][] = [];
   const columns = new Set<string>();
   const cells: Map<string, string>[] = [];
@@ -76,6 +76,7 @@ export async function benchChoice(quick: boolean): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       for (const e of engines) {
         for (let i = 0; i < perRound; i++) {
+          await idleBeforeRun(); // as calibration times them: each run from idle, as in a daemon at camera rates
           const t0 = performance.now();
           await e.engine.invoke();
           e.times.push(performance.now() - t0);

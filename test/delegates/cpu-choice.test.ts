@@ -92,7 +92,10 @@ function wrappedCandidate(bytes: Uint8Array, id: string, shift: number): CpuCand
 }
 
 /** The same untouched outputs, each invoke taking `ms` (a busy wait: exact to microseconds, unlike a timer). */
-function timedCandidate(bytes: Uint8Array, id: string, threads: number, ms: number): CpuCandidate {
+/** Which timed candidate ran last (a stand-in for caches and pool threads another engine's run leaves cold). */
+let lastRan = '';
+
+function timedCandidate(bytes: Uint8Array, id: string, threads: number, ms: number | ((afterItself: boolean) => number)): CpuCandidate {
   return {
     id,
     variant: 'wrapped',
@@ -104,7 +107,9 @@ function timedCandidate(bytes: Uint8Array, id: string, threads: number, ms: numb
         ...inner,
         invoke: async () => {
           await first();
-          const end = performance.now() + ms;
+          const afterItself = lastRan === id;
+          lastRan = id;
+          const end = performance.now() + (typeof ms === 'number' ? ms : ms(afterItself));
           while (performance.now() < end);
         },
       };
@@ -145,6 +150,18 @@ describe('calibration', () => {
     expect(await chosen(timedCandidate(bytes, 'two/2t', 2, 0.97), one)).toBe('one/1t');
     expect(await chosen(one, timedCandidate(bytes, 'two/2t', 2, 0.75))).toBe('two/2t');
     expect(await chosen(timedCandidate(bytes, 'two/2t', 2, 0.75), one)).toBe('two/2t');
+  });
+
+  it('close candidates are timed again in turns: one fast only in its own turn is not chosen', async () => {
+    const steady = timedCandidate(bytes, 'steady/1t', 1, 1.0);
+    // 0.8 ms run after run, as calibration first times it alone; 1.5 ms after another engine ran
+    const flaky = timedCandidate(bytes, 'flaky/2t', 2, (afterItself) => (afterItself ? 0.8 : 1.5));
+    const { engine, calibration } = await calibrate(reference, [steady, flaky], { budgetMs: 60 });
+    engine.dispose();
+    expect(calibration.chosen).toBe('steady/1t');
+    const flakyResult = calibration.results.find((r) => r.id === 'flaky/2t')!;
+    expect(flakyResult).toMatchObject({ runoff: true, agrees: true });
+    expect(flakyResult.p50Ms).toBeGreaterThan(1.4);
   });
 
   it('a disagreeing candidate is not chosen through chooseCpuEngine either, nor cached', async () => {
