@@ -91,10 +91,10 @@ function wrappedCandidate(bytes: Uint8Array, id: string, shift: number): CpuCand
   };
 }
 
-/** The same untouched outputs, each invoke taking `ms` (a busy wait: exact to microseconds, unlike a timer). */
 /** Which timed candidate ran last (a stand-in for caches and pool threads another engine's run leaves cold). */
 let lastRan = '';
 
+/** The same untouched outputs, each invoke taking `ms` (a busy wait: exact to microseconds, unlike a timer). */
 function timedCandidate(bytes: Uint8Array, id: string, threads: number, ms: number | ((afterItself: boolean) => number)): CpuCandidate {
   return {
     id,
@@ -162,6 +162,20 @@ describe('calibration', () => {
     const flakyResult = calibration.results.find((r) => r.id === 'flaky/2t')!;
     expect(flakyResult).toMatchObject({ runoff: true, agrees: true });
     expect(flakyResult.p50Ms).toBeGreaterThan(1.4);
+  });
+
+  it('a close candidate that fails in the runoff is dropped with its error, never chosen', async () => {
+    const steady = timedCandidate(bytes, 'steady/1t', 1, 1.0);
+    // fine while calibration checks and times it alone; fails once it runs in turns with another
+    let runs = 0;
+    const breaks = timedCandidate(bytes, 'breaks/2t', 2, (afterItself) => {
+      if (++runs > 3 && !afterItself) throw new Error('worker lost');
+      return 0.9; // faster by over 5%, and steady within 25%: both go to the runoff
+    });
+    const { engine, calibration } = await calibrate(reference, [steady, breaks], { budgetMs: 60 });
+    engine.dispose();
+    expect(calibration.chosen).toBe('steady/1t');
+    expect(calibration.results.find((r) => r.id === 'breaks/2t')).toMatchObject({ agrees: false, note: 'failed: worker lost', p50Ms: expect.any(Number) });
   });
 
   it('a disagreeing candidate is not chosen through chooseCpuEngine either, nor cached', async () => {

@@ -113,10 +113,8 @@ export async function calibrate(
       }
     }
     if (open.length === 0) throw new CalibrationError('no CPU candidate could run the model');
-    if (open.length > 1) {
-      // a contender failing now keeps the first figures: each ran cleanly in its own turn
-      await runoff(open, options).catch(() => undefined);
-    }
+    if (open.length > 1) open = await runoff(open, options);
+    if (open.length === 0) throw new CalibrationError('no CPU candidate could run the model');
     const chosen = open.reduce((best, c) => (beats(c.result, best.result) ? c : best));
     open = open.filter((c) => c !== chosen);
     return { engine: chosen.engine, calibration: { chosen: chosen.result.id, reference: reference.id, results } };
@@ -145,20 +143,31 @@ function keepClose(contenders: Contender[]): Contender[] {
   return kept;
 }
 
-/** Times the contenders again in turns, one run each per turn, for the same budget; their figures become these. */
-async function runoff(contenders: Contender[], options: CalibrateOptions): Promise<void> {
-  const budget = options.budgetMs ?? 200;
-  const samples = contenders.map((): number[] => []);
+/**
+ * Times the contenders again in turns, one run each per turn, for the same budget; their figures become these. One
+ * that fails now is disposed and dropped (its note says so); the survivors are returned.
+ */
+async function runoff(contenders: Contender[], options: CalibrateOptions): Promise<Contender[]> {
+  const budget = options.budgetMs ?? DEFAULT_BUDGET_MS;
+  const { minRuns, maxRuns } = runLimits(options);
+  let live = contenders.map((c) => ({ ...c, samples: [] as number[] }));
   const start = performance.now();
-  while (samples[0]!.length < 150 && (samples[0]!.length < 5 || performance.now() - start < budget)) {
-    for (const [i, c] of contenders.entries()) {
+  for (let turn = 0; live.length > 1 && turn < maxRuns && (turn < minRuns || performance.now() - start < budget); turn++) {
+    for (const c of live) {
       await idleBeforeRun();
       const t0 = performance.now();
-      await c.engine.invoke();
-      samples[i]!.push(performance.now() - t0);
+      try {
+        await c.engine.invoke();
+        c.samples.push(performance.now() - t0);
+      } catch (err) {
+        Object.assign(c.result, { agrees: false, note: `failed: ${errorMessage(err)}` });
+        c.engine.dispose();
+      }
     }
+    live = live.filter((c) => c.result.note === undefined);
   }
-  contenders.forEach((c, i) => Object.assign(c.result, summarize(samples[i]!), { runoff: true } satisfies Partial<CandidateResult>));
+  for (const c of live) if (c.samples.length > 0) Object.assign(c.result, summarize(c.samples), { runoff: true });
+  return live.map(({ engine, result }) => ({ engine, result }));
 }
 
 /**
@@ -184,6 +193,13 @@ export function idleBeforeRun(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, IDLE_BEFORE_RUN_MS));
 }
 
+const DEFAULT_BUDGET_MS = 200;
+
+/** Enough runs for a stable median of a 1 ms model within the budget; a slow one stops at the budget. */
+function runLimits(options: CalibrateOptions): { minRuns: number; maxRuns: number } {
+  return { minRuns: options.minRuns ?? 3, maxRuns: options.maxRuns ?? 150 };
+}
+
 /** Hopeless candidates (two runs both 1.5× slower than the best so far) stop early: they cannot win. */
 const HOPELESS = 1.5;
 
@@ -192,10 +208,8 @@ async function time(
   options: CalibrateOptions,
   bestMs: number | undefined,
 ): Promise<Pick<CandidateResult, 'p50Ms' | 'p99Ms' | 'runs'>> {
-  const budget = options.budgetMs ?? 200;
-  const minRuns = options.minRuns ?? 3;
-  // enough runs for a stable median of a 1 ms model within the budget; a slow one stops at the budget
-  const maxRuns = options.maxRuns ?? 150;
+  const budget = options.budgetMs ?? DEFAULT_BUDGET_MS;
+  const { minRuns, maxRuns } = runLimits(options);
   const samples: number[] = [];
   const start = performance.now();
   while (samples.length < maxRuns && (samples.length < minRuns || performance.now() - start < budget)) {
